@@ -1,0 +1,1 @@
+"""Baselines of the paper: DAC (the one-branch codec of the SD-Codec family) and TDANet."""
