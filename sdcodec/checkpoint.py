@@ -1,0 +1,144 @@
+"""The project's own checkpoint format, atomic writes, and ``load_model`` for every format.
+
+A project checkpoint is a ``torch.save``'d dict::
+
+    {
+        "format": "sdbench",          # marks the project's own files
+        "version": 1,
+        "family": "sdcodec",          # a name in sdcodec.families.MODEL_FAMILIES
+        "config": {...},              # bench.config.to_dict(model config)
+        "state_dict": {...},          # model.state_dict()
+        "meta": {...},                # free-form: training step, data hash, git commit, ...
+    }
+
+``load_model(path)`` reads it, or any foreign format a registered family recognises (official
+SD-Codec ``state_dict`` + Hydra ``config.yaml``, DAC's ``{"state_dict", "metadata"}``,
+Look2Hear files), and returns the model in eval mode on the CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from bench.config import from_dict, to_dict
+from bench.errors import CheckpointError
+
+FORMAT = "sdbench"
+VERSION = 1
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> Path:
+    """``torch.save`` to a temporary file in the same folder, then rename: never a half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_model(
+    model: nn.Module, family: str, config: Any, path: str | Path, meta: dict[str, Any] | None = None
+) -> Path:
+    """Writes ``model`` as a project checkpoint (atomically); returns the path."""
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "family": family,
+        "config": to_dict(config),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "meta": dict(meta or {}),
+    }
+    return atomic_torch_save(payload, path)
+
+
+def file_sha256(path: str | Path, length: int = 16) -> str:
+    """Hex SHA-256 of a file's bytes (first ``length`` digits), recorded with every result."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:length]
+
+
+def read_checkpoint(path: str | Path) -> Any:
+    """``torch.load`` on the CPU with a clear error for a missing or corrupt file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # torch raises many kinds for a damaged file
+        raise CheckpointError(f"{path}: not a readable torch checkpoint ({error})") from error
+
+
+def load_state_dict_strict(model: nn.Module, state_dict: dict[str, Any], path: str | Path) -> None:
+    """``load_state_dict(strict=True)`` whose error names missing/unexpected keys and the likely cause."""
+    own = set(model.state_dict())
+    given = set(state_dict)
+    missing = sorted(own - given)
+    unexpected = sorted(given - own)
+    if missing or unexpected:
+        def _show(keys: list[str]) -> str:
+            head = ", ".join(keys[:8])
+            return head + (f", ... ({len(keys)} in all)" if len(keys) > 8 else "")
+
+        parts = []
+        if missing:
+            parts.append(f"missing keys: {_show(missing)}")
+        if unexpected:
+            parts.append(f"unexpected keys: {_show(unexpected)}")
+        raise CheckpointError(
+            f"{path}: checkpoint does not match {type(model).__name__}; "
+            + "; ".join(parts)
+            + " (likely a configuration that differs from the one the file was trained with, "
+            "or a checkpoint of another model)"
+        )
+    try:
+        model.load_state_dict(state_dict, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: tensor shapes do not match the configuration: {error}") from error
+
+
+def load_model(path: str | Path) -> nn.Module:
+    """Loads any supported checkpoint and returns the model (eval mode, CPU).
+
+    The model carries ``model.family`` (registry name) and ``model.config`` (its dataclass).
+    """
+    from sdcodec.families import load_families
+
+    path = Path(path)
+    families = load_families()
+    obj = read_checkpoint(path)
+    if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        family = families.get(obj["family"])
+        config = from_dict(family.config_cls, obj["config"])
+        model = family.build(config)
+        load_state_dict_strict(model, obj["state_dict"], path)
+    else:
+        for _, family in families.items():
+            if family.detect_foreign(obj, path):
+                model = family.load_foreign(obj, path)
+                break
+        else:
+            raise CheckpointError(
+                f"{path}: unrecognised checkpoint format (expected an sdbench checkpoint, an "
+                f"official SD-Codec state_dict with config.yaml beside it, a DAC checkpoint or a "
+                f"Look2Hear checkpoint; known families: {', '.join(families.names())})"
+            )
+    model.eval()
+    return model
