@@ -1,0 +1,1 @@
+"""Run folders (per-clip rows, manifest), summaries and the run environment record."""

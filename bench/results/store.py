@@ -1,0 +1,141 @@
+"""One folder per run: a manifest, per-clip rows written in atomic parts, and a summary.
+
+Layout of ``results/runs/<run id>/``::
+
+    manifest.json        configuration, its hash, dataset and checkpoint hashes, environment,
+                         status ("running" | "complete")
+    parts/part-NNNNN.parquet
+                         per-clip rows, appended atomically as work finishes
+    clips.parquet        all rows, written when the run completes
+    summary.csv          mean / population std / counts per model, task, input, output, metric
+
+A *unit* (model, task, clip id) is the grain of resumption: a part always holds complete units,
+so a run killed at any point resumes with exactly the units that have no rows yet.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bench.atomic import atomic_write_frame, atomic_write_json
+from bench.errors import BenchError
+
+#: Columns of a per-clip row. ``value`` is NaN exactly when ``skipped`` holds a reason.
+ROW_COLUMNS = ["model", "task", "input", "output", "clip_id", "metric", "value", "skipped"]
+UNIT_COLUMNS = ["model", "task", "clip_id"]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class RunStore:
+    """Reads and writes one run folder."""
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+        self.parts_dir = self.run_dir / "parts"
+        self.manifest_path = self.run_dir / "manifest.json"
+        self._next_part = None
+
+    # -- manifest ---------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def read_manifest(self) -> dict[str, Any]:
+        if not self.exists():
+            raise BenchError(f"{self.run_dir}: not a run folder (no manifest.json)")
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except json.JSONDecodeError as error:
+            raise BenchError(f"{self.manifest_path}: unreadable run manifest ({error})") from error
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_json(self.manifest_path, manifest)
+
+    def start(self, manifest: dict[str, Any]) -> bool:
+        """Creates the run, or checks that an existing one has the same configuration hash.
+
+        Returns True when the folder already held rows (a resumed run).
+        """
+        if self.exists():
+            old = self.read_manifest()
+            if old.get("config_hash") != manifest.get("config_hash"):
+                raise BenchError(
+                    f"{self.run_dir}: holds a run with another configuration "
+                    f"({old.get('config_hash')} != {manifest.get('config_hash')}); "
+                    "choose another --out or delete the folder"
+                )
+            old["status"] = "running"
+            old.setdefault("resumed_at", []).append(_now())
+            self.write_manifest(old)
+            return bool(self.part_files())
+        manifest = dict(manifest, status="running", started_at=_now())
+        self.write_manifest(manifest)
+        return False
+
+    def complete(self) -> pd.DataFrame:
+        """Writes ``clips.parquet`` and ``summary.csv``, marks the run complete; returns rows."""
+        from bench.results.summary import summarize
+
+        rows = self.rows()
+        atomic_write_frame(rows, self.run_dir / "clips.parquet")
+        atomic_write_frame(summarize(rows), self.run_dir / "summary.csv")
+        manifest = self.read_manifest()
+        manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)))
+        self.write_manifest(manifest)
+        return rows
+
+    # -- rows -------------------------------------------------------------------------------
+    def part_files(self) -> list[Path]:
+        return sorted(self.parts_dir.glob("part-*.parquet"))
+
+    def append(self, rows: pd.DataFrame) -> Path | None:
+        """Writes ``rows`` (complete units only) as the next part, atomically."""
+        if rows.empty:
+            return None
+        missing = [c for c in ROW_COLUMNS if c not in rows.columns]
+        if missing:
+            raise ValueError(f"rows lack columns {missing}")
+        if self._next_part is None:
+            parts = self.part_files()
+            self._next_part = int(parts[-1].stem.split("-")[1]) + 1 if parts else 0
+        path = self.parts_dir / f"part-{self._next_part:06d}.parquet"
+        self._next_part += 1
+        return atomic_write_frame(rows[ROW_COLUMNS].reset_index(drop=True), path)
+
+    def rows(self) -> pd.DataFrame:
+        """All rows written so far, in a deterministic order."""
+        parts = [pd.read_parquet(path) for path in self.part_files()]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object")
+                                 for c in ROW_COLUMNS})
+        rows = pd.concat(parts, ignore_index=True)
+        rows["skipped"] = rows["skipped"].fillna("")
+        return rows.sort_values(["model", "task", "input", "output", "clip_id", "metric"],
+                                kind="stable").reset_index(drop=True)
+
+    def done_units(self) -> set[tuple[str, str, str]]:
+        """(model, task, clip id) triples that already have rows."""
+        done: set[tuple[str, str, str]] = set()
+        for path in self.part_files():
+            frame = pd.read_parquet(path, columns=UNIT_COLUMNS)
+            done.update(map(tuple, frame.drop_duplicates().itertuples(index=False, name=None)))
+        return done
+
+
+def load_rows(run: str | Path) -> pd.DataFrame:
+    """Per-clip rows of a run folder (complete or not), with the model labels it recorded."""
+    store = RunStore(run)
+    store.read_manifest()
+    final = store.run_dir / "clips.parquet"
+    if final.is_file() and store.read_manifest().get("status") == "complete":
+        rows = pd.read_parquet(final)
+        rows["skipped"] = rows["skipped"].fillna("")
+        return rows
+    return store.rows()

@@ -1,0 +1,32 @@
+"""Per-clip rows -> the paper's statistics: mean and population standard deviation over the
+clips that were scored (skipped clips are counted, never averaged)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+GROUP_COLUMNS = ["model", "task", "input", "output", "metric"]
+SUMMARY_STATS = ["mean", "std", "sem", "n", "n_skipped"]
+
+
+def summarize(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, task, input, output, metric).
+
+    ``mean`` and ``std`` (population, ddof=0, as the paper reports) over scored clips; ``sem`` =
+    std / sqrt(n); ``n`` scored clips; ``n_skipped`` clips skipped (reason in the per-clip rows).
+    """
+    scored = rows["skipped"].fillna("") == ""
+    frame = rows.assign(_scored=scored)
+    out = []
+    for key, group in frame.groupby(GROUP_COLUMNS, sort=True):
+        values = group.loc[group["_scored"], "value"].to_numpy(dtype=np.float64)
+        n = int(values.size)
+        mean = float(values.mean()) if n else float("nan")
+        std = float(values.std(ddof=0)) if n else float("nan")
+        out.append(
+            dict(zip(GROUP_COLUMNS, key), mean=mean, std=std,
+                 sem=std / np.sqrt(n) if n else float("nan"), n=n,
+                 n_skipped=int((~group["_scored"]).sum()))
+        )
+    return pd.DataFrame(out, columns=GROUP_COLUMNS + SUMMARY_STATS)
