@@ -1,0 +1,124 @@
+"""The adapter contract, model specs from the command line, and loading."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from bench.errors import BenchError, ConfigError
+from bench.registry import Registry
+
+ADAPTERS: Registry[type["EvalModel"]] = Registry("model adapter")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model named on the command line: ``[LABEL=]PATH`` or an embedded default name.
+
+    Embedded defaults are ``sdcodec-tiny``, ``dac-tiny`` and ``tdanet-tiny`` (the checkpoints
+    shipped in ``sdcodec/pretrained/``).
+    """
+
+    label: str | None
+    path: str
+
+
+def parse_model_spec(text: str) -> ModelSpec:
+    label, sep, path = text.partition("=")
+    return ModelSpec(label if sep else None, path if sep else text)
+
+
+def resolve_checkpoint(path: str) -> Path:
+    """A checkpoint file for a spec path: an existing file, or an embedded default's name."""
+    candidate = Path(path)
+    if candidate.is_file():
+        return candidate
+    if candidate.suffix == "" and "-" in path and "/" not in path:
+        from sdcodec.pretrained import default_checkpoint
+
+        family, _, preset = path.partition("-")
+        return default_checkpoint(family, preset)
+    raise BenchError(f"{path}: no such checkpoint file (or embedded default like 'sdcodec-tiny')")
+
+
+class EvalModel:
+    """A model ready for the suites. Subclasses set ``tasks`` and implement the calls.
+
+    All audio is ``[batch, 1, time]`` at ``sample_rate`` on ``device``; outputs have the input's
+    length.
+    """
+
+    family: ClassVar[str]
+    #: The suite tasks this model can do (``resynthesis``, ``separation``, ``ood-coding``, ...).
+    tasks: ClassVar[frozenset[str]]
+
+    def __init__(self, model: nn.Module, label: str, checkpoint: str, checkpoint_hash: str) -> None:
+        self.model = model.eval()
+        self.label = label
+        self.checkpoint = checkpoint
+        self.checkpoint_hash = checkpoint_hash
+        self.sample_rate: int = int(model.sample_rate)
+        self.tracks: tuple[str, ...] = tuple(getattr(model, "tracks", ()))
+        self.device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> "EvalModel":
+        self.device = torch.device(device)
+        self.model.to(self.device)
+        return self
+
+    def describe(self) -> dict[str, object]:
+        """What the run manifest records about this model."""
+        from bench.config import to_dict
+
+        config = getattr(self.model, "config", None)
+        return {
+            "label": self.label, "family": self.family, "checkpoint": self.checkpoint,
+            "sha256": self.checkpoint_hash,
+            "config": to_dict(config) if config is not None else None,
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+        }
+
+    def resynthesize(self, audio: torch.Tensor, track: str) -> torch.Tensor:
+        """``track`` = ``mix`` or a source name: what is coded (the source alone, or the mix)."""
+        raise NotImplementedError
+
+    def resynthesize_all(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Resynthesis of each input (name -> audio); subclasses may batch it."""
+        return {name: self.resynthesize(audio, name) for name, audio in inputs.items()}
+
+    def separate(self, mix: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Mixture in, one estimate per source out."""
+        raise NotImplementedError
+
+    def code_through(self, audio: torch.Tensor, branch: str) -> torch.Tensor:
+        """Codes ``audio`` with one branch only (the out-of-domain coding experiment)."""
+        raise NotImplementedError
+
+
+def _discover() -> None:
+    for module in pkgutil.iter_modules(importlib.import_module("bench.adapters").__path__):
+        if module.name != "base":
+            importlib.import_module(f"bench.adapters.{module.name}")
+
+
+def load_eval_model(spec: ModelSpec | str) -> EvalModel:
+    """Loads a checkpoint (any supported format) and wraps it in its family's adapter."""
+    from bench.paper import FAMILY_LABELS
+    from sdcodec.checkpoint import file_sha256, load_model
+
+    if isinstance(spec, str):
+        spec = parse_model_spec(spec)
+    _discover()
+    path = resolve_checkpoint(spec.path)
+    model = load_model(path)
+    family = getattr(model, "family", None)
+    if family not in ADAPTERS:
+        raise ConfigError(f"{path}: no benchmark adapter for model family {family!r}")
+    label = spec.label or FAMILY_LABELS.get(family, family)
+    return ADAPTERS.get(family)(model, label, str(path), file_sha256(path))
