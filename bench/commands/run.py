@@ -1,0 +1,55 @@
+"""``bench run``: run a suite and print its tables."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.commands import COMMANDS
+
+
+@COMMANDS.register("run")
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from bench.suites import discover
+
+    suites = discover()
+    parser = subparsers.add_parser(
+        "run", help="run a benchmark suite",
+        description="Run a suite; with no --model and no --data it runs the embedded default "
+                    "checkpoints on the built-in synthetic DnR-like set. Results go to a run "
+                    "folder; an interrupted run resumes where it stopped.",
+        epilog="suites: " + "; ".join(f"{name}: {s.description}" for name, s in suites.items()),
+    )
+    parser.add_argument("--suite", required=True, choices=suites.names())
+    parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]CKPT",
+                        help="checkpoint (any supported format) or embedded default "
+                             "(sdcodec-tiny, dac-tiny, tdanet-tiny); repeatable")
+    parser.add_argument("--data", default=None, help="DnR root (tr/ cv/ tt/); default: synthetic set")
+    parser.add_argument("--split", choices=["val", "test"], default="test")
+    parser.add_argument("--protocol", default="corrected", help="authors | corrected")
+    parser.add_argument("--metrics", default=None, help="comma-separated metrics (default: the paper's)")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes for CPU-bound metrics (0: one per core)")
+    parser.add_argument("--loader-workers", type=int, default=0, help="DataLoader workers")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
+    parser.add_argument("--out", default=None, help="run folder (default: results/runs/<suite>-...)")
+    parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown",
+                        help="format of the printed tables")
+    parser.add_argument("--paper", action="store_true", help="print the paper's numbers beside ours")
+    parser.set_defaults(handler=run_suite_command)
+
+
+def run_suite_command(args: argparse.Namespace) -> int:
+    from bench.runconfig import RunConfig
+    from bench.runner import run_suite
+
+    config = RunConfig(
+        suite=args.suite, models=tuple(args.model or ()), data=args.data, split=args.split,
+        protocol=args.protocol,
+        metrics=tuple(m.strip() for m in args.metrics.split(",")) if args.metrics else (),
+        batch_size=args.batch_size, device=args.device, metric_workers=args.workers,
+        loader_workers=args.loader_workers, limit=args.limit,
+    )
+    run_suite(config, out=args.out, table_format=args.format, paper=args.paper)
+    return 0

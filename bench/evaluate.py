@@ -1,0 +1,81 @@
+"""The evaluation engine: batched inference, metric scoring overlapped with it, atomic parts.
+
+For each model and task, the clips without rows yet are loaded in batches (DataLoader, optional
+workers), run through the model on its device, and their estimates handed to the scorer. Tensor
+metrics (SI-SDR, SI-SDRi) are computed at once; CPU-bound metrics (ViSQOL, PESQ) go to a process
+pool while the next batch is inferred. A batch's rows are appended to the run as one atomic part
+as soon as all of its metrics are in, in batch order, so an interrupted run loses at most the
+batches in flight and resumes with exactly the clips that have no rows.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, Dataset, Subset
+from tqdm import tqdm
+
+from bench.adapters.base import EvalModel
+from bench.results.store import ROW_COLUMNS, RunStore
+from bench.scoring import Scorer
+from bench.tasks import TASKS, Task
+
+
+def _rows(model: EvalModel, task: Task, scored: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(scored)
+    frame.insert(0, "task", task.name)
+    frame.insert(0, "model", model.label)
+    return frame[ROW_COLUMNS]
+
+
+def evaluate(
+    store: RunStore,
+    models: Sequence[EvalModel],
+    task_names: Sequence[str],
+    clips: Dataset,
+    clip_ids: Sequence[str],
+    metrics_for: Callable[[Task], Sequence[str]],
+    scorer: Scorer,
+    batch_size: int = 4,
+    loader_workers: int = 0,
+    collate_fn: Callable | None = None,
+    progress: bool = True,
+    max_in_flight: int = 4,
+) -> int:
+    """Scores every (model, task, clip) unit that the run has no rows for; returns units done."""
+    done = store.done_units()
+    finished = 0
+    for model in models:
+        for name in task_names:
+            if name not in model.tasks:
+                continue
+            task = TASKS.get(name)
+            metrics = tuple(metrics_for(task))
+            pending = [i for i, cid in enumerate(clip_ids) if (model.label, name, cid) not in done]
+            if not pending:
+                continue
+            loader = DataLoader(Subset(clips, pending), batch_size=batch_size, shuffle=False,
+                                num_workers=loader_workers, collate_fn=collate_fn)
+            in_flight: deque = deque()
+            with tqdm(total=len(pending), desc=f"{model.label} | {name}", unit="clip",
+                      disable=not progress, dynamic_ncols=True) as bar:
+
+                def flush(block: bool) -> None:
+                    nonlocal finished
+                    while in_flight and (block or in_flight[0][1].done()):
+                        n_clips, handle = in_flight.popleft()
+                        store.append(_rows(model, task, handle.result()))
+                        bar.update(n_clips)
+                        finished += n_clips
+
+                for batch in loader:
+                    with torch.inference_mode():
+                        items = task.infer(model, batch)
+                    in_flight.append((len(batch["clip_id"]), scorer.submit(items, metrics, model.sample_rate)))
+                    flush(block=len(in_flight) >= max_in_flight)
+                flush(block=True)
+    return finished

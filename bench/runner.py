@@ -1,0 +1,107 @@
+"""Runs a suite end to end: data, models, run folder, evaluation, summary, tables."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from bench.config import to_dict
+from bench.errors import BenchError
+from bench.paths import runs_dir
+from bench.results.environment import environment
+from bench.results.store import RunStore
+from bench.runconfig import RunConfig
+from bench.suites import SUITES, Suite, discover
+
+
+def run_suite(config: RunConfig, out: str | Path | None = None, table_format: str = "markdown",
+              paper: bool = False, progress: bool = True, echo: bool = True) -> list[Path]:
+    """Runs ``config.suite`` (every member of an aggregate suite) and returns the run folders."""
+    discover()
+    suite = SUITES.get(config.suite)
+    if suite.members:
+        folders: list[Path] = []
+        for member in suite.members:
+            sub = dataclasses.replace(config, suite=member)
+            sub_out = Path(out) / member if out else None
+            folders += run_suite(sub, sub_out, table_format, paper, progress, echo)
+        return folders
+    if suite.runner is not None:
+        return [suite.runner(suite, config, out, progress=progress, echo=echo)]
+    run_dir = run_evaluation_suite(suite, config, out, progress=progress)
+    if echo:
+        from bench.report import render_tables
+
+        print(render_tables([str(run_dir)], table_format, None, paper))
+        print(f"results: {run_dir}")
+    return [run_dir]
+
+
+def resolve_models(suite: Suite, config: RunConfig):
+    """Loads the configured models (or the suite's defaults) onto the configured device."""
+    from bench.adapters import load_eval_model
+
+    specs = config.models or suite.default_models
+    if not specs:
+        raise BenchError(f"suite {suite.name} needs --model")
+    models = [load_eval_model(spec).to(config.device) for spec in specs]
+    labels = [m.label for m in models]
+    if len(set(labels)) != len(labels):
+        raise BenchError(f"two models share a label ({', '.join(labels)}); name them LABEL=PATH")
+    usable = [m for m in models if set(m.tasks) & set(suite.tasks)]
+    for model in models:
+        if model not in usable:
+            print(f"note: {model.label} ({model.family}) cannot do {', '.join(suite.tasks)}; skipped")
+    if not usable:
+        raise BenchError(f"no given model can do the {suite.name} suite's tasks")
+    return usable
+
+
+def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None,
+                         progress: bool = True) -> Path:
+    """The standard clip-evaluation runner; returns the run folder."""
+    import hashlib
+    import json
+
+    from bench.data.eval_clips import EvalClips, collate
+    from bench.data.manifest import build_manifest, dataset_hash
+    from bench.data.synth import default_synth_root
+    from bench.evaluate import evaluate
+    from bench.scoring import Scorer
+
+    root = Path(config.data) if config.data else default_synth_root()
+    manifest = build_manifest(root, config.split, config.protocol)
+    if config.limit is not None:
+        manifest = manifest.iloc[: config.limit]
+    if manifest.empty:
+        raise BenchError(f"{root}: the {config.split} split holds no clip that passes the protocol")
+    models = resolve_models(suite, config)
+    clips = EvalClips(manifest, root)
+    clip_ids = list(manifest["clip_id"])
+
+    def metrics_for(task):
+        return config.metrics or task.metrics
+
+    data_hash = dataset_hash(root, config.split, config.protocol)
+    record = {
+        "config": to_dict(config),
+        "suite": suite.name,
+        "tasks": list(suite.tasks),
+        "metrics": {t: list(config.metrics) or None for t in suite.tasks},
+        "dataset": {"root": str(root), "split": config.split, "protocol": config.protocol,
+                    "hash": data_hash, "n_clips": len(clip_ids), "synthetic": config.data is None},
+        "models": [m.describe() for m in models],
+    }
+    identity = {"config": record["config"], "dataset": data_hash,
+                "models": [(m.label, m.checkpoint_hash) for m in models]}
+    config_hash = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+    run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"
+    store = RunStore(run_dir)
+    record.update(config_hash=config_hash, environment=environment(config.device))
+    store.start(record)
+    with Scorer(workers=config.metric_workers, progress=False) as scorer:
+        evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
+                 batch_size=config.batch_size, loader_workers=config.loader_workers,
+                 collate_fn=collate, progress=progress)
+    store.complete()
+    return run_dir

@@ -1,0 +1,43 @@
+"""The suite contract and its registry."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.registry import Registry
+
+SUITES: Registry["Suite"] = Registry("suite")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named benchmark.
+
+    ``tasks``: the clip-evaluation tasks (``bench.tasks.TASKS``) it runs on every model that can
+    do them. ``default_models``: model specs used when the user names none (``LABEL=PATH`` or an
+    embedded default such as ``sdcodec-tiny``). ``layouts``: table layouts printed at the end.
+    ``runner``: a function ``(suite, RunConfig) -> Path`` for suites that are not clip
+    evaluations; None means the standard evaluation runner.
+    """
+
+    name: str
+    description: str
+    tasks: tuple[str, ...] = ()
+    default_models: tuple[str, ...] = ()
+    layouts: tuple[str, ...] = ()
+    runner: Callable[..., Any] | None = field(default=None, compare=False)
+    #: Suites run in order by an aggregate suite (``all``).
+    members: tuple[str, ...] = ()
+
+
+def discover() -> Registry[Suite]:
+    """Imports every suite module so that each registers itself."""
+    package = importlib.import_module("bench.suites")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "base":
+            importlib.import_module(f"bench.suites.{module.name}")
+    return SUITES
