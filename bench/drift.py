@@ -71,8 +71,7 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame,
     merged = reference.merge(summary, on=GROUP_COLUMNS, how="outer", suffixes=("_ref", "_run"),
                              indicator=True)
     records = []
-    for row in merged.itertuples(index=False):
-        row = row._asdict()
+    for row in merged.to_dict("records"):
         tol = tolerances.get(row["metric"], tolerances["*"])
         delta = row["mean_run"] - row["mean_ref"]
         sem = row.get("sem_ref", float("nan"))
@@ -89,7 +88,7 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame,
             status = "drift"
         else:
             status = "ok"
-        n_changed = row.get("n_run") != row.get("n_ref") and row["_merge"] == "both"
+        n_changed = row["_merge"] == "both" and row.get("n_run") != row.get("n_ref")
         if n_changed:
             status = "drift"
         records.append({**{c: row[c] for c in GROUP_COLUMNS},
