@@ -45,8 +45,14 @@ def evaluate(
     collate_fn: Callable | None = None,
     progress: bool = True,
     max_in_flight: int = 4,
+    shard: tuple[int, int] = (0, 1),
 ) -> int:
-    """Scores every (model, task, clip) unit that the run has no rows for; returns units done."""
+    """Scores every (model, task, clip) unit that the run has no rows for; returns units done.
+
+    ``shard`` = (rank, world size): the pending clips are cut into batches and this process takes
+    every world-size-th batch, so each batch is exactly the batch a one-process run would form.
+    """
+    rank, world = shard
     done = store.done_units()
     finished = 0
     for model in models:
@@ -56,6 +62,8 @@ def evaluate(
             task = TASKS.get(name)
             metrics = tuple(metrics_for(task))
             pending = [i for i, cid in enumerate(clip_ids) if (model.label, name, cid) not in done]
+            batches = [pending[i : i + batch_size] for i in range(0, len(pending), batch_size)]
+            pending = [index for chunk in batches[rank::world] for index in chunk]
             if not pending:
                 continue
             loader = DataLoader(Subset(clips, pending), batch_size=batch_size, shuffle=False,

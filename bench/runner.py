@@ -29,22 +29,23 @@ def run_suite(config: RunConfig, out: str | Path | None = None, table_format: st
     if suite.runner is not None:
         return [suite.runner(suite, config, out, progress=progress, echo=echo)]
     run_dir = run_evaluation_suite(suite, config, out, progress=progress)
-    if echo:
+    if echo and run_dir is not None:
         from bench.report import render_tables
 
         print(render_tables([str(run_dir)], table_format, None, paper))
         print(f"results: {run_dir}")
-    return [run_dir]
+    return [run_dir] if run_dir is not None else []
 
 
-def resolve_models(suite: Suite, config: RunConfig):
-    """Loads the configured models (or the suite's defaults) onto the configured device."""
+def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
+    """Loads the configured models (or the suite's defaults) onto ``device`` (default: the
+    configured one)."""
     from bench.adapters import load_eval_model
 
     specs = config.models or suite.default_models
     if not specs:
         raise BenchError(f"suite {suite.name} needs --model")
-    models = [load_eval_model(spec).to(config.device) for spec in specs]
+    models = [load_eval_model(spec).to(device or config.device) for spec in specs]
     labels = [m.label for m in models]
     if len(set(labels)) != len(labels):
         raise BenchError(f"two models share a label ({', '.join(labels)}); name them LABEL=PATH")
@@ -58,10 +59,13 @@ def resolve_models(suite: Suite, config: RunConfig):
 
 
 def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None,
-                         progress: bool = True) -> Path:
-    """The standard clip-evaluation runner; returns the run folder."""
+                         progress: bool = True) -> Path | None:
+    """The standard clip-evaluation runner; returns the run folder (None on ranks other than 0
+    of a distributed run)."""
     import hashlib
     import json
+
+    from bench import distributed
 
     from bench.data.eval_clips import EvalClips, collate
     from bench.data.manifest import build_manifest, dataset_hash
@@ -75,7 +79,8 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
         manifest = manifest.iloc[: config.limit]
     if manifest.empty:
         raise BenchError(f"{root}: the {config.split} split holds no clip that passes the protocol")
-    models = resolve_models(suite, config)
+    dist, device = distributed.setup(config.device)
+    models = resolve_models(suite, config, device)
     clips = EvalClips(manifest, root)
     clip_ids = list(manifest["clip_id"])
 
@@ -96,12 +101,19 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
                 "models": [(m.label, m.checkpoint_hash) for m in models]}
     config_hash = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"
-    store = RunStore(run_dir)
-    record.update(config_hash=config_hash, environment=environment(config.device))
-    store.start(record)
+    record.update(config_hash=config_hash, environment=environment(device),
+                  world_size=dist.world_size)
+    if dist.is_main:
+        RunStore(run_dir).start(record)
+    distributed.barrier(dist)
+    store = RunStore(run_dir, writer=f"r{dist.rank}-" if dist.enabled else "")
     with Scorer(workers=config.metric_workers, progress=False) as scorer:
         evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
                  batch_size=config.batch_size, loader_workers=config.loader_workers,
-                 collate_fn=collate, progress=progress)
-    store.complete()
-    return run_dir
+                 collate_fn=collate, progress=progress and dist.is_main,
+                 shard=(dist.rank, dist.world_size))
+    distributed.barrier(dist)
+    if dist.is_main:
+        store.complete()
+    distributed.teardown(dist)
+    return run_dir if dist.is_main else None

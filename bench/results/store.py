@@ -4,8 +4,9 @@ Layout of ``results/runs/<run id>/``::
 
     manifest.json        configuration, its hash, dataset and checkpoint hashes, environment,
                          status ("running" | "complete")
-    parts/part-NNNNN.parquet
-                         per-clip rows, appended atomically as work finishes
+    parts/part-[rK-]NNNNNN.parquet
+                         per-clip rows, appended atomically as work finishes (one series per
+                         writer: ranks of a distributed run write their own)
     clips.parquet        all rows, written when the run completes
     summary.csv          mean / population std / counts per model, task, input, output, metric
 
@@ -37,8 +38,10 @@ def _now() -> str:
 class RunStore:
     """Reads and writes one run folder."""
 
-    def __init__(self, run_dir: str | Path) -> None:
+    def __init__(self, run_dir: str | Path, writer: str = "") -> None:
+        """``writer`` tags this process's part files (one per rank in distributed runs)."""
         self.run_dir = Path(run_dir)
+        self.writer = writer
         self.parts_dir = self.run_dir / "parts"
         self.manifest_path = self.run_dir / "manifest.json"
         self._next_part = None
@@ -102,10 +105,11 @@ class RunStore:
         missing = [c for c in ROW_COLUMNS if c not in rows.columns]
         if missing:
             raise ValueError(f"rows lack columns {missing}")
+        prefix = f"part-{self.writer}" if self.writer else "part-"
         if self._next_part is None:
-            parts = self.part_files()
-            self._next_part = int(parts[-1].stem.split("-")[1]) + 1 if parts else 0
-        path = self.parts_dir / f"part-{self._next_part:06d}.parquet"
+            mine = [p for p in self.part_files() if p.stem.startswith(prefix) and p.stem[len(prefix):].isdigit()]
+            self._next_part = max((int(p.stem[len(prefix):]) for p in mine), default=-1) + 1
+        path = self.parts_dir / f"{prefix}{self._next_part:06d}.parquet"
         self._next_part += 1
         return atomic_write_frame(rows[ROW_COLUMNS].reset_index(drop=True), path)
 
