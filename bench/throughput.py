@@ -1,0 +1,91 @@
+"""Speed measurement: seconds per call, real-time factor, audio seconds per second, peak memory.
+
+On CUDA a stage is timed with CUDA events after warm-up calls (the device is synchronised so
+only GPU time between the events counts) and peak memory comes from the caching allocator; on
+the CPU ``torch.utils.benchmark.Timer.blocked_autorange`` does the timing (it picks the number of
+calls per measurement and reports the median). Precision is applied with ``torch.autocast``
+(``fp32`` runs without it). The device is a parameter everywhere, so the CPU path is what the
+tests exercise and the CUDA path is the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.utils.benchmark as torch_benchmark
+
+from bench.errors import ConfigError
+
+PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One measurement. ``seconds``: median wall time of one call; ``peak_memory_mb``: peak
+    allocated device memory during the calls (CUDA only; NaN on the CPU)."""
+
+    seconds: float
+    repeats: int
+    peak_memory_mb: float
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` for ``precision`` on ``device`` (a null context for ``fp32``)."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
+    dtype = PRECISIONS[precision]
+    if dtype is None:
+        return contextlib.nullcontext()
+    if device.type == "cpu" and dtype is torch.float16:
+        raise ConfigError("fp16 autocast is for CUDA; use bf16 on the CPU")
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def time_call(fn: Callable[[], Any], device: str | torch.device, precision: str = "fp32",
+              warmup: int = 2, repeats: int = 10, min_run_time: float = 0.5) -> Timing:
+    """Times ``fn()`` under ``precision`` on ``device`` (see the module docstring)."""
+    device = torch.device(device)
+
+    def call() -> Any:
+        with torch.inference_mode(), autocast(device, precision):
+            return fn()
+
+    if device.type == "cuda":
+        for _ in range(warmup):
+            call()
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        times = []
+        for _ in range(repeats):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            call()
+            end.record()
+            torch.cuda.synchronize(device)
+            times.append(start.elapsed_time(end) / 1000.0)
+        peak = torch.cuda.max_memory_allocated(device) / 2**20
+        return Timing(statistics.median(times), repeats, peak)
+    for _ in range(warmup):
+        call()
+    measurement = torch_benchmark.Timer(stmt="call()", globals={"call": call}).blocked_autorange(
+        min_run_time=min_run_time)
+    return Timing(measurement.median, len(measurement.times) * measurement.number_per_run, float("nan"))
+
+
+def throughput_row(model: str, stage: str, device: str, precision: str, batch_size: int,
+                   clip_seconds: float, timing: Timing, implementation: str = "sdbench") -> dict[str, Any]:
+    """A result row: real-time factor (< 1 is faster than real time) and audio s per s."""
+    audio_seconds = batch_size * clip_seconds
+    return {
+        "model": model, "implementation": implementation, "stage": stage, "device": device,
+        "precision": precision, "batch_size": batch_size, "clip_seconds": clip_seconds,
+        "seconds_per_call": timing.seconds, "repeats": timing.repeats,
+        "real_time_factor": timing.seconds / audio_seconds,
+        "audio_seconds_per_second": audio_seconds / timing.seconds,
+        "peak_memory_mb": timing.peak_memory_mb,
+    }
