@@ -16,6 +16,8 @@ class RunConfig:
     metrics (empty: each task's defaults). ``batch_size``: clips per inference batch.
     ``metric_workers``: processes scoring CPU-bound metrics (0: one per core). ``limit``: score
     only the first N clips (quick looks; recorded, so never mistaken for a full run).
+    ``batch_sizes``, ``clip_seconds``, ``precisions``: the throughput suite's grid (empty: its
+    defaults for the device).
     """
 
     suite: str
@@ -30,3 +32,6 @@ class RunConfig:
     loader_workers: int = 0
     limit: int | None = None
     seed: int = 0
+    batch_sizes: tuple[int, ...] = ()
+    clip_seconds: tuple[float, ...] = ()
+    precisions: tuple[str, ...] = ()

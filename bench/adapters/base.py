@@ -22,7 +22,9 @@ class ModelSpec:
     """A model named on the command line: ``[LABEL=]PATH`` or an embedded default name.
 
     Embedded defaults are ``sdcodec-tiny``, ``dac-tiny`` and ``tdanet-tiny`` (the checkpoints
-    shipped in ``sdcodec/pretrained/``).
+    shipped in ``sdcodec/pretrained/``). ``preset:FAMILY/PRESET`` (e.g. ``preset:sdcodec/16k``)
+    builds that configuration with seeded random weights: for speed and bitrate-by-config
+    measurements of the paper-sized models, never for quality numbers.
     """
 
     label: str | None
@@ -100,6 +102,10 @@ class EvalModel:
         """Codes ``audio`` with one branch only (the out-of-domain coding experiment)."""
         raise NotImplementedError
 
+    def stages(self, audio: torch.Tensor) -> dict[str, object]:
+        """Name -> zero-argument callable, the stages the throughput suite times on ``audio``."""
+        raise NotImplementedError
+
 
 def _discover() -> None:
     for module in pkgutil.iter_modules(importlib.import_module("bench.adapters").__path__):
@@ -115,10 +121,28 @@ def load_eval_model(spec: ModelSpec | str) -> EvalModel:
     if isinstance(spec, str):
         spec = parse_model_spec(spec)
     _discover()
-    path = resolve_checkpoint(spec.path)
-    model = load_model(path)
+    if spec.path.startswith("preset:"):
+        model, path, digest = _build_preset(spec.path)
+    else:
+        path = resolve_checkpoint(spec.path)
+        model, digest = load_model(path), file_sha256(path)
     family = getattr(model, "family", None)
     if family not in ADAPTERS:
         raise ConfigError(f"{path}: no benchmark adapter for model family {family!r}")
     label = spec.label or FAMILY_LABELS.get(family, family)
-    return ADAPTERS.get(family)(model, label, str(path), file_sha256(path))
+    return ADAPTERS.get(family)(model, label, str(path), digest)
+
+
+def _build_preset(text: str) -> tuple[nn.Module, str, str]:
+    """``preset:FAMILY/PRESET`` -> (model with seeded random weights, the text, a config hash)."""
+    from bench.config import config_hash
+    from sdcodec.families import load_families
+
+    family_name, _, preset = text[len("preset:"):].partition("/")
+    family = load_families().get(family_name)
+    presets = family.presets()
+    if preset not in presets:
+        raise ConfigError(f"{text}: {family_name} has no preset {preset!r}; known: {', '.join(presets)}")
+    torch.manual_seed(0)
+    model = family.build(presets[preset]).eval()
+    return model, text, "random-" + config_hash(presets[preset])

@@ -33,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="processes for CPU-bound metrics (0: one per core)")
     parser.add_argument("--loader-workers", type=int, default=0, help="DataLoader workers")
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
+    parser.add_argument("--batch-sizes", default=None, help="throughput: comma-separated batch sizes")
+    parser.add_argument("--clip-seconds", default=None, help="throughput: comma-separated clip lengths (s)")
+    parser.add_argument("--precisions", default=None, help="throughput: fp32,bf16,fp16")
     parser.add_argument("--out", default=None, help="run folder (default: results/runs/<suite>-...)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown",
                         help="format of the printed tables")
@@ -50,6 +53,19 @@ def run_suite_command(args: argparse.Namespace) -> int:
         metrics=tuple(m.strip() for m in args.metrics.split(",")) if args.metrics else (),
         batch_size=args.batch_size, device=args.device, metric_workers=args.workers,
         loader_workers=args.loader_workers, limit=args.limit,
+        batch_sizes=_numbers(args.batch_sizes, int), clip_seconds=_numbers(args.clip_seconds, float),
+        precisions=tuple(p.strip() for p in args.precisions.split(",")) if args.precisions else (),
     )
     run_suite(config, out=args.out, table_format=args.format, paper=args.paper)
     return 0
+
+
+def _numbers(text: str | None, kind: type) -> tuple:
+    from bench.errors import BenchError
+
+    if not text:
+        return ()
+    try:
+        return tuple(kind(v) for v in text.split(","))
+    except ValueError:
+        raise BenchError(f"expected comma-separated numbers, got {text!r}") from None

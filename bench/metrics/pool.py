@@ -47,8 +47,19 @@ class ScoreJob:
 
 
 def score_job(job: ScoreJob, names: Sequence[str]) -> dict[str, MetricValue]:
-    """Skip-aware scores of one job: ``{metric name: MetricValue}``."""
-    return score_clip(list(names), job.estimate, job.reference, job.sample_rate, job.mixture)
+    """Skip-aware scores of one job: ``{metric name: MetricValue}``.
+
+    Runs torch single-threaded (as pool workers do), because a reduction split over several
+    threads rounds differently in the last bit: the in-process and pooled results are identical.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return score_clip(list(names), job.estimate, job.reference, job.sample_rate, job.mixture)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def usable_cores() -> int:
