@@ -46,14 +46,18 @@ def evaluate(
     progress: bool = True,
     max_in_flight: int = 4,
     shard: tuple[int, int] = (0, 1),
+    done: set[tuple[str, str, str]] | None = None,
 ) -> int:
     """Scores every (model, task, clip) unit that the run has no rows for; returns units done.
 
     ``shard`` = (rank, world size): the pending clips are cut into batches and this process takes
     every world-size-th batch, so each batch is exactly the batch a one-process run would form.
+    ``done``: the units finished before this run started (default: read from ``store``); the
+    ranks of a distributed run must all pass the set read BEFORE any rank writes, or their
+    shards would disagree.
     """
     rank, world = shard
-    done = store.done_units()
+    done = store.done_units() if done is None else done
     finished = 0
     for model in models:
         for name in task_names:

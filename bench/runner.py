@@ -107,11 +107,13 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
         RunStore(run_dir).start(record)
     distributed.barrier(dist)
     store = RunStore(run_dir, writer=f"r{dist.rank}-" if dist.enabled else "")
+    done = store.done_units()
+    distributed.barrier(dist)  # every rank has read the finished units before any writes
     with Scorer(workers=config.metric_workers, progress=False) as scorer:
         evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
                  batch_size=config.batch_size, loader_workers=config.loader_workers,
                  collate_fn=collate, progress=progress and dist.is_main,
-                 shard=(dist.rank, dist.world_size))
+                 shard=(dist.rank, dist.world_size), done=done)
     distributed.barrier(dist)
     if dist.is_main:
         store.complete()

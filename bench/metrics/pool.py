@@ -70,10 +70,21 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init_worker() -> None:
+def warm_up(names: Sequence[str]) -> None:
+    """Scores one synthetic second of audio so that lazy set-up (imports, ViSQOL's models, the
+    lattice interpreter's first call) happens before the first real clip."""
+    rng = np.random.default_rng(0)
+    reference = 0.1 * rng.standard_normal(48_000)
+    job = ScoreJob(reference + 0.01 * rng.standard_normal(reference.size), reference, 48_000,
+                   mixture=reference + 0.1 * rng.standard_normal(reference.size))
+    score_job(job, names)
+
+
+def _init_worker(names: Sequence[str]) -> None:
     import torch
 
     torch.set_num_threads(1)
+    warm_up(names)
 
 
 class MetricPool:
@@ -109,7 +120,7 @@ class MetricPool:
 
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker)
+                initializer=_init_worker, initargs=(self.names,))
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
