@@ -35,13 +35,15 @@ __all__ = ["DAC", "DACConfig", "DACFamily", "DAC_PRESETS"]
 class DACConfig(CodecConfig):
     """DAC's constructor arguments (same names as ``dac.model.DAC``) plus the decoder padding.
 
-    ``transpose_padding`` defaults to ``"ceil+out"``: DAC's own padding with the output padding
-    its later releases add for odd strides, so the 16 kHz model returns exactly ``frames x 320``
-    samples (DAC 1.0.0, ``"ceil"``, returns the same samples minus the last 8). Quantizer dropout
-    is 0 as in the paper's models (it only matters for training).
+    ``transpose_padding`` defaults to ``"ceil"``: DAC 1.0.0's (the reference implementation
+    this project pins), so outputs match it exactly; for the 16 kHz rates the decoder then
+    returns ``frames x 320 - 8`` samples and ``evaluate`` zero-pads the last 8 (0.5 ms) to the
+    input length. ``"ceil+out"`` adds the output padding later ports use for odd strides
+    (exactly ``frames x 320`` samples; the same weights, different samples near the end).
+    Quantizer dropout is 0 as in the paper's models (it only matters for training).
     """
 
-    transpose_padding: str = "ceil+out"
+    transpose_padding: str = "ceil"
 
 
 DAC_PRESETS: dict[str, DACConfig] = {

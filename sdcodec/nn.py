@@ -104,8 +104,9 @@ class EncoderBlock(nn.Module):
 
 #: How the decoder's transposed convolutions pad, by name -> (padding(stride), output_padding(stride)).
 #: "floor": the SD-Codec authors' code (frames x hop + 8 samples for the 16 kHz rates);
-#: "ceil": DAC 1.0.0 (frames x hop - 8); "ceil+out": DAC's later fix (exactly frames x hop). The
-#: weights are the same in all three; "ceil" and "ceil+out" give the same samples where both exist.
+#: "ceil": DAC 1.0.0 (frames x hop - 8); "ceil+out": the output padding later DAC ports add for odd
+#: strides (exactly frames x hop). The weights are the same in all three; the samples are not
+#: (the one-sample shift of "floor", the extra frame of "ceil+out" near the end).
 TRANSPOSE_PADDINGS: dict[str, tuple] = {
     "floor": (lambda s: s // 2, lambda s: 0),
     "ceil": (lambda s: math.ceil(s / 2), lambda s: 0),
