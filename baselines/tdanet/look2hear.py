@@ -9,10 +9,14 @@ Two layouts exist (JusperLee/TDANet, ``look2hear``):
 
 The state dict fixes every size but ``num_blocks`` (the block's weights are shared), which comes
 from ``training_config["audionet"]["audionet_config"]`` or ``model_args`` when the file has it,
-else the published 16. The variant follows the code that wrote the file: ``TDANetBest`` (an
-``loc_glo_fus`` LA per scale, a convolutional "attention") or Look2Hear's ``TDANet`` (additive
-global fusion, the first LA fed by the finer scale, MHSA across the batch axis; see
-``baselines.tdanet.model``). The sinusoidal table Look2Hear stores (``...pos_enc.pe``) is
+else the published 16. The variant follows the code that wrote the file (told apart by its
+keys and ``model_name``): ``TDANetOld`` is the original ICLR release (this package's
+defaults); Look2Hear's ``TDANet`` (additive global fusion) and ``TDANetBest`` as released with the
+Hugging Face models (an LA layer per scale, ``loc_glo_fus``) both feed the first top-down LA with
+the finer scale and run MHSA across the batch axis; ``TDANetBest``'s first release used a
+convolution instead of MHSA and the coarser scale (see ``baselines.tdanet.model``). Its
+hand-written gLN stores ``gamma``/``beta``, renamed here to ``GroupNorm``'s ``weight``/``bias``.
+The sinusoidal table Look2Hear stores (``...pos_enc.pe``) is
 checked against the formula and dropped (this model recomputes it); every other key must match.
 """
 
@@ -37,15 +41,20 @@ LIGHTNING_PREFIX = "audio_model."
 #: A key every TDANet state dict has (after removing the Lightning prefix).
 _MARKER = "sm.unet.proj_1x1.conv.weight"
 _PE_KEY = re.compile(r"(^|\.)pos_enc\.pe$")
+_GLN_NAMES = re.compile(r"(^ln\.|\.norm\.)(gamma|beta)$")
+_GLN_RENAME = {"gamma": "weight", "beta": "bias"}
 
 
 def _state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
+    """The separator's state dict with Look2Hear's spellings normalised: the Lightning prefix
+    removed, and ``gamma``/``beta`` of its hand-written gLN (TDANetBest) renamed to the
+    ``weight``/``bias`` of ``GroupNorm(1, C)``, which computes the same function."""
     if not isinstance(obj, dict) or not isinstance(obj.get("state_dict"), dict):
         return None
     state = obj["state_dict"]
     if any(k.startswith(LIGHTNING_PREFIX) for k in state):
         state = {k[len(LIGHTNING_PREFIX):]: v for k, v in state.items() if k.startswith(LIGHTNING_PREFIX)}
-    return state
+    return {_GLN_NAMES.sub(lambda m: m.group(1) + _GLN_RENAME[m.group(2)], k): v for k, v in state.items()}
 
 
 def is_look2hear_checkpoint(obj: Any) -> bool:
@@ -104,11 +113,14 @@ def look2hear_config(obj: dict[str, Any], path: str | Path = "<checkpoint>") -> 
         if key in args and int(args[key]) != sizes[key]:
             raise CheckpointError(f"{path}: recorded {key}={args[key]} contradicts the weights ({sizes[key]})")
     mhsa = "sm.unet.globalatt.attn.attn.in_proj_weight" in state
-    variant = (
-        dict(global_fusion="local_attention", top_down_start="coarser", attention_axis="time")
-        if best else
-        dict(global_fusion="add", top_down_start="finer", attention_axis="batch")
-    )
+    if name == "tdanetold":  # the original ICLR release, kept in Look2Hear as TDANetOld
+        variant = dict(global_fusion="gate", top_down_start="coarser", attention_axis="time")
+    elif not best:  # Look2Hear's TDANet
+        variant = dict(global_fusion="add", top_down_start="finer", attention_axis="batch")
+    elif mhsa:  # TDANetBest as released with the Hugging Face models
+        variant = dict(global_fusion="local_attention", top_down_start="finer", attention_axis="batch")
+    else:  # TDANetBest's first release (convolutional "attention")
+        variant = dict(global_fusion="local_attention", top_down_start="coarser")
     try:
         config = replace(TDANetConfig(), **sizes, **variant, global_attention="mhsa" if mhsa else "conv")
     except ConfigError as error:

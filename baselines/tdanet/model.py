@@ -14,19 +14,22 @@ global attention (MHSA + feed-forward) there, fuses the global signal back into 
 (top-down), then merges the scales coarse to fine with local-attention (LA) layers and returns
 to ``out_channels`` with a residual connection.
 
-The released code bases differ in three places; ``TDANetConfig`` names each choice:
+The released code bases differ in four places; ``TDANetConfig`` names each choice (the
+defaults are the paper's model as first released with it, kept in Look2Hear as ``TDANetOld``):
 
-* ``global_fusion``: how the global signal enters each scale: ``"gate"`` (sigmoid gating,
-  the original ICLR release), ``"add"`` (Look2Hear's ``TDANet``), ``"local_attention"`` (an LA
-  layer per scale, ``loc_glo_fus``: Look2Hear's ``TDANetBest``).
-* ``global_attention``: ``"mhsa"`` (paper) or ``"conv"`` (``TDANetBest``).
+* ``global_fusion``: how the global signal enters each scale: ``"gate"`` (``sigmoid(G) * X``,
+  the original release), ``"add"`` (``G + X``, Look2Hear's ``TDANet``), ``"local_attention"``
+  (an LA layer per scale, ``loc_glo_fus``, Look2Hear's ``TDANetBest``).
+* ``global_attention``: ``"mhsa"`` (the paper) or ``"conv"`` (a k=3 convolution, the first
+  ``TDANetBest`` release).
 * ``top_down_start``: the first LA layer pairs scale ``depth-2`` with the coarser scale
-  (``"coarser"``, paper and every release but one) or with the finer scale ``depth-3``
-  (``"finer"``, Look2Hear's ``TDANet``).
-* ``attention_axis``: ``"time"`` (paper) or ``"batch"`` (the released MHSA code; issue #3).
+  (``"coarser"``, the paper) or with the finer scale ``depth-3`` (``"finer"``, Look2Hear's
+  ``TDANet`` and ``TDANetBest`` as released).
+* ``attention_axis``: ``"time"`` (the paper and the original release) or ``"batch"`` (Look2Hear's
+  MHSA code attends across batch items, TDANet issue #3).
 
-The defaults are the paper's model; Look2Hear checkpoints are loaded with the choices of the
-code that wrote them (see ``baselines.tdanet.look2hear``).
+Look2Hear checkpoints are loaded with the choices of the code that wrote them
+(``baselines.tdanet.look2hear``).
 """
 
 from __future__ import annotations
