@@ -52,9 +52,8 @@ class SDCodecFamily(ModelFamily):
         return model
 
     @classmethod
-    def complexity(cls, config: SDCodecConfig) -> dict[str, Any]:
-        """Extra ``bench models`` columns: nominal bitrate in kbps (per branch, all branches)."""
-        from sdcodec.bitrate import nominal_bitrate
+    def complexity(cls, config) -> dict[str, Any]:
+        """Extra ``bench models`` columns: nominal kbps and GMACs per second of audio."""
+        from sdcodec.inventory import codec_complexity
 
-        rate = nominal_bitrate(config)
-        return {"kbps/branch": rate.per_branch_kbps, "kbps total": rate.total_kbps}
+        return codec_complexity(cls, config)
