@@ -1,0 +1,71 @@
+"""ViSQOL: the properties CI can check without Google's audio (the measured agreement with
+Google's published values on its own test pairs is in docs/metrics.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soxr
+
+from bench.metrics import get_metric, score_clip
+from bench.metrics.visqol import visqol_api
+from bench.metrics.visqol_conformance import CASES
+
+#: Google's expected MOS for an identical pair in audio mode (castanets48_stereo.wav against
+#: itself, src/include/conformance.h): every band's NSIM is 1, so the SVR's output is fixed.
+GOOGLE_AUDIO_IDENTITY = 4.732101253042348
+
+
+def noisy(signal: np.ndarray, snr_db: float, seed: int = 1) -> np.ndarray:
+    noise = np.random.default_rng(seed).standard_normal(signal.size)
+    noise *= np.linalg.norm(signal) / np.linalg.norm(noise) / 10 ** (snr_db / 20)
+    return signal + noise
+
+
+def test_identical_audio_scores_googles_identity_value(speech):
+    clip = speech(1.5, 48000)
+    value = score_clip(["visqol_audio"], clip, clip, 48000)["visqol_audio"].value
+    assert abs(value - GOOGLE_AUDIO_IDENTITY) < 1e-4
+    assert GOOGLE_AUDIO_IDENTITY in {case.expected for case in CASES}
+
+
+@pytest.mark.parametrize("name", ["visqol", "visqol_audio"])
+def test_scores_fall_monotonically_as_noise_grows(speech, name):
+    clip = speech(2.0, 16000)
+    scores = [score_clip([name], clip, clip, 16000)[name].value]
+    scores += [score_clip([name], noisy(clip, snr), clip, 16000)[name].value for snr in (35, 20, 8)]
+    assert all(a > b for a, b in zip(scores, scores[1:])), scores
+    assert 1.0 <= scores[-1] and scores[0] <= 5.0
+
+
+def test_speech_mode_uses_the_lattice_mapper_the_authors_configure(speech):
+    clip = speech(2.0, 16000)
+    degraded = noisy(clip, 20)
+    ours = get_metric("visqol")(degraded[None], clip[None], 16000)
+    assert visqol_api("speech").measure_from_arrays(clip, degraded, 16000).moslqo == float(ours[0])
+    from visqol import VisqolApi
+
+    polynomial = VisqolApi()
+    polynomial.create(mode="speech", use_lattice_model=False)
+    assert abs(polynomial.measure_from_arrays(clip, degraded, 16000).moslqo - float(ours[0])) > 0.05
+
+
+@pytest.mark.parametrize("name,rate", [("visqol", 16000), ("visqol_audio", 48000)])
+def test_inputs_at_another_rate_are_resampled_with_soxr_like_the_authors(speech, name, rate):
+    clip = speech(1.5, 32000)
+    degraded = noisy(clip, 25)
+    direct = score_clip([name], degraded, clip, 32000)[name].value
+    by_hand = score_clip([name], soxr.resample(degraded, 32000, rate), soxr.resample(clip, 32000, rate),
+                         rate)[name].value
+    assert direct == by_hand
+
+
+def test_skips_silent_reference_silent_estimate_and_short_clips(speech):
+    clip = speech(1.5, 16000)
+    names = ["visqol", "visqol_audio"]
+    for name, value in score_clip(names, clip, np.zeros_like(clip), 16000).items():
+        assert value.value is None and value.skipped == "silent reference"
+    for name, value in score_clip(names, np.zeros_like(clip), clip, 16000).items():
+        assert value.value is None and value.skipped.startswith("silent estimate")
+    for name, value in score_clip(names, clip[:12000], clip[:12000], 16000).items():
+        assert value.value is None and value.skipped.startswith(f"too short for {name}")
