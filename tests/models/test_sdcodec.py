@@ -181,3 +181,33 @@ def test_bad_configurations_are_config_errors():
         sdcodec_preset("tiny", decoder_rates=(8, 5, 4, 4))
     with pytest.raises(ConfigError, match="unknown SD-Codec preset"):
         sdcodec_preset("48k")
+
+
+def test_code_jitter_moves_frames_to_neighbours_in_training_only():
+    from sdcodec.quantize import CodeJitter
+
+    jitter = CodeJitter(p=0.9, size=5)
+    assert torch.allclose(jitter.prob, torch.tensor([0.225, 0.225, 0.1, 0.225, 0.225]))
+    frames = torch.arange(40.0).repeat(3, 2, 1)  # [3, 2, 40], value = frame index
+    torch.manual_seed(0)
+    moved = jitter.train()(frames)
+    offset = moved - frames
+    assert offset.abs().max() <= 2 and (offset != 0).float().mean() > 0.5
+    assert torch.equal(moved[:, 0], moved[:, 1])  # a frame moves as a whole (all channels)
+    assert torch.equal(jitter.eval()(frames), frames)
+    assert torch.equal(CodeJitter(0.0, 3).train()(frames), frames)
+
+
+def test_training_step_with_shared_layers_runs_and_updates_every_part():
+    torch.manual_seed(0)
+    model = SDCodec(sdcodec_preset("tiny", shared_codebooks=1, quantizer_dropout=0.5)).train()
+    audio = 0.1 * torch.randn(4, 1, 3200)
+    out = model(audio, ["mix", "music"], present=["music", "speech"])
+    loss = out.audio["mix"].abs().mean() + out.audio["music"].abs().mean() + out.commitment_loss + out.codebook_loss
+    loss.backward()
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    assert grads["quantizer.shared_rvq.quantizers.0.codebook.weight"].abs().sum() > 0
+    assert grads["quantizer.rvq_dict.music.quantizers.0.codebook.weight"].abs().sum() > 0
+    assert grads["quantizer.rvq_dict.sfx.quantizers.0.codebook.weight"] is None or \
+        grads["quantizer.rvq_dict.sfx.quantizers.0.codebook.weight"].abs().sum() == 0  # absent track
+    assert grads["decoder.model.0.parametrizations.weight.original1"].abs().sum() > 0
