@@ -27,11 +27,20 @@ TDANET_PRESETS: dict[str, TDANetConfig] = {
 }
 
 
+def _cpu_attention_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs) -> int:
+    """FLOPs of ``aten._scaled_dot_product_flash_attention_for_cpu`` (unregistered in
+    ``FlopCounterMode``): the same count as the registered GPU kernels, ``Q K^T`` plus ``A V``."""
+    from torch.utils.flop_counter import sdpa_flop_count
+
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
 def measure_complexity(model: nn.Module, seconds: float = 1.0, sample_rate: int = MODEL_SAMPLE_RATE) -> dict[str, Any]:
     """Parameters and multiply-accumulates of one forward pass on ``seconds`` of mono audio.
 
     Counted with ``torch.utils.flop_counter.FlopCounterMode`` (convolutions, matrix products
-    and attention; element-wise operations, norms and activations are not counted), batch 1,
+    and attention, including the CPU attention kernel it does not know; element-wise
+    operations, norms, activations, pooling and interpolation are not counted), batch 1,
     eval mode, float32 on the CPU; MACs = FLOPs / 2. Returns ``{"params", "macs",
     "macs_per_second", "seconds", "sample_rate"}`` (``macs_per_second`` = MACs per second of audio).
     """
@@ -41,7 +50,9 @@ def measure_complexity(model: nn.Module, seconds: float = 1.0, sample_rate: int 
     model.eval()
     samples = int(round(seconds * sample_rate))
     mix = torch.zeros(1, 1, samples, device=next(model.parameters()).device)
-    counter = FlopCounterMode(display=False)
+    cpu_attention = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
+    custom = {cpu_attention: _cpu_attention_flops} if cpu_attention is not None else {}
+    counter = FlopCounterMode(display=False, custom_mapping=custom)
     try:
         with torch.inference_mode(), counter:
             model(mix)

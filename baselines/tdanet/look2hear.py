@@ -43,6 +43,7 @@ _MARKER = "sm.unet.proj_1x1.conv.weight"
 _PE_KEY = re.compile(r"(^|\.)pos_enc\.pe$")
 _GLN_NAMES = re.compile(r"(^ln\.|\.norm\.)(gamma|beta)$")
 _GLN_RENAME = {"gamma": "weight", "beta": "bias"}
+_PE_TOLERANCE = 5e-3
 
 
 def _state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
@@ -141,7 +142,9 @@ def _drop_positional_tables(state: dict[str, torch.Tensor], path: str | Path) ->
         if value.ndim != 3 or value.shape[0] != 1:
             raise CheckpointError(f"{path}: {key} has shape {tuple(value.shape)}, expected [1, frames, channels]")
         expected = sinusoidal_table(value.shape[1], value.shape[2])
-        if not torch.allclose(value[0].float(), expected, atol=1e-4):
+        # float32 evaluations of the formula differ by < 1e-3 at position 10000; another table
+        # (other base, channel order or offset) differs by O(1).
+        if not torch.allclose(value[0].float(), expected, atol=_PE_TOLERANCE):
             raise CheckpointError(f"{path}: {key} is not the sinusoidal position table this model computes")
     return kept
 
