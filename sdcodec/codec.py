@@ -182,7 +182,7 @@ class CodecBase(nn.Module):
         ``output_tracks`` decodes that branch's (un-shuffled) latent.
         """
         names = self._check_outputs(output_tracks)
-        present = list(self.branches) if present is None else [self.branch_of(t) for t in present]
+        present = list(self.branches) if present is None else list(dict.fromkeys(self.branch_of(t) for t in present))
         if not present:
             raise ConfigError("forward: at least one present track is needed")
         length = audio.shape[-1]

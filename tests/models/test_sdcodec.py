@@ -211,3 +211,17 @@ def test_training_step_with_shared_layers_runs_and_updates_every_part():
     assert grads["quantizer.rvq_dict.sfx.quantizers.0.codebook.weight"] is None or \
         grads["quantizer.rvq_dict.sfx.quantizers.0.codebook.weight"].abs().sum() == 0  # absent track
     assert grads["decoder.model.0.parametrizations.weight.original1"].abs().sum() > 0
+
+
+def test_dac_forward_has_one_branch_whatever_the_present_tracks():
+    from baselines.dac import DAC, DAC_PRESETS
+
+    torch.manual_seed(0)
+    dac = DAC(DAC_PRESETS["tiny"]).eval()
+    audio = 0.1 * torch.randn(2, 1, 3200)
+    with torch.no_grad():
+        out = dac(audio, ["mix", "speech"], present=["speech", "music"])
+        direct = dac.decode(dac.quantize(dac.encode(dac.preprocess(audio))).z_q)[..., :3200]
+    assert set(out.codes) == {"mix"} and dac.tracks == ()
+    assert (out.audio["mix"] - direct).abs().max() < 1e-6
+    assert (out.audio["speech"] - direct).abs().max() < 1e-6
