@@ -221,7 +221,8 @@ def test_dac_forward_has_one_branch_whatever_the_present_tracks():
     audio = 0.1 * torch.randn(2, 1, 3200)
     with torch.no_grad():
         out = dac(audio, ["mix", "speech"], present=["speech", "music"])
-        direct = dac.decode(dac.quantize(dac.encode(dac.preprocess(audio))).z_q)[..., :3200]
+        direct = dac.decode(dac.quantize(dac.encode(dac.preprocess(audio))).z_q)
+        direct = torch.nn.functional.pad(direct, (0, 3200 - direct.shape[-1]))  # DAC 1.0.0: 8 short
     assert set(out.codes) == {"mix"} and dac.tracks == ()
     assert (out.audio["mix"] - direct).abs().max() < 1e-6
     assert (out.audio["speech"] - direct).abs().max() < 1e-6
