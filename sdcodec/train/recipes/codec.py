@@ -1,0 +1,88 @@
+"""The codec recipe (SD-Codec and DAC), as the authors' trainer does it.
+
+Per step: the generator codes the batch's mixture and decodes the mixture (sum of the present
+branches' latents, swapped across examples when the batch says so) and each present track's
+own branch; then, on all outputs against their references at once
+(``sdcodec.train.targets.codec_outputs``):
+
+1. discriminator step: least-squares GAN loss on (detached outputs, references);
+2. generator step: ``mel * L_mel + adv * L_adv + feature * L_feat + commitment * L_commit +
+   codebook * L_codebook`` (+ ``stft * L_stft`` when weighted), with the discriminator just
+   updated; its gradients here stay local (``no_sync``) and are discarded.
+
+Spectral losses run in fp32 outside autocast; networks run under autocast on CUDA.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from bench.constants import MIX
+from sdcodec.train.recipes import RECIPES, Recipe
+from sdcodec.train.runtime import no_sync
+from sdcodec.train.targets import codec_outputs
+
+
+@RECIPES.register("codec")
+class CodecRecipe(Recipe):
+    """See the module docstring. Parts: ``generator`` (the codec), ``discriminator``."""
+
+    name = "codec"
+
+    def __init__(self, config, runtime) -> None:
+        super().__init__(config, runtime)
+        from sdcodec.discriminator import Discriminator
+        from sdcodec.losses.spectral import sdcodec_mel_loss, sdcodec_stft_loss
+
+        model = self.build_model()
+        if config.init_from_dac:
+            from sdcodec.init_dac import init_from_dac
+
+            init_from_dac(model, config.init_from_dac)
+        # SD-Codec's absent branches take no part in a step's loss: DDP must look for them.
+        multi_branch = tuple(model.branches) != (MIX,)
+        self.generator = self.part("generator", model, find_unused_parameters=multi_branch)
+        self.discriminator = self.part("discriminator", Discriminator(config.discriminator_config()))
+        device = runtime.device
+        self.mel_loss = sdcodec_mel_loss(model.sample_rate).to(device)
+        self.stft_loss = sdcodec_stft_loss().to(device) if config.loss.stft > 0 else None
+
+    @property
+    def model(self) -> nn.Module:
+        return self.generator.module
+
+    def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
+        from sdcodec.losses.adversarial import discriminator_loss, generator_losses
+
+        weights = self.config.loss
+        names, references = codec_outputs(batch, self.model.branches)
+        present = None if names == [MIX] else list(batch.present)
+        shuffle = batch.shuffle if present is not None else None
+        with self.runtime.autocast():
+            out = self.generator.wrapped(batch.mix, names, present=present, shuffle=shuffle)
+        fake = torch.cat([out.audio[n] for n in names], 0).float()
+        real = torch.cat(references, 0).float()
+
+        with self.runtime.autocast():
+            loss_d = discriminator_loss(self.discriminator.wrapped, fake.detach(), real)
+        grad_norm_d = self.discriminator.update(loss_d.float())
+
+        with no_sync(self.discriminator.wrapped), self.runtime.autocast():
+            adv, feature = generator_losses(self.discriminator.wrapped, fake, real)
+        terms = {
+            "mel": self.mel_loss(fake, real),
+            "adv": adv.float(),
+            "feature": feature.float(),
+            "commitment": out.commitment_loss.float(),
+            "codebook": out.codebook_loss.float(),
+        }
+        if self.stft_loss is not None:
+            terms["stft"] = self.stft_loss(fake, real)
+        loss_g = sum(getattr(weights, name) * value for name, value in terms.items())
+        grad_norm_g = self.generator.update(loss_g)
+        logs = {name: value.detach() for name, value in terms.items()}
+        logs.update(loss_g=loss_g.detach(), loss_d=loss_d.detach(), grad_norm_g=grad_norm_g, grad_norm_d=grad_norm_d)
+        return logs
