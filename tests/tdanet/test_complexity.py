@@ -23,8 +23,8 @@ def test_attention_is_counted() -> None:
     # Swapping the MHSA for a k=3 convolution changes the count by exactly what the two cost at
     # the top level of every block: frames x (4 C^2 projections + 2 frames C scores) vs 3 C^2.
     config = TDANET_PRESETS["tiny"]
-    mhsa = TDANetFamily.complexity(config)["macs"]
-    conv = TDANetFamily.complexity(replace(config, global_attention="conv"))["macs"]
+    mhsa = TDANetFamily.complexity(config)["macs_per_second"]
+    conv = TDANetFamily.complexity(replace(config, global_attention="conv"))["macs_per_second"]
     # Look2Hear's padding of 1 s (kernel 64, hop 16): 48 zeros to end on a kernel boundary (counted
     # from one hop), 48 on each side; the encoder (padding 32) then gives 1010 frames.
     padded = 16000 + (64 - (16 + 16000 % 64) % 64) + 2 * (64 - 16)
@@ -41,10 +41,16 @@ def test_macs_per_second_are_linear_in_duration_but_for_attention() -> None:
     # with the square of the top-level frame count, so MHSA models cost more per second on longer clips.
     config = TDANET_PRESETS["tiny"]
     conv = replace(config, global_attention="conv")
-    one, two = (TDANetFamily.complexity(conv, seconds=s)["macs_per_second"] for s in (1.0, 2.0))
+    one, two = (measure_complexity(TDANet(conv), seconds=s)["macs_per_second"] for s in (1.0, 2.0))
     assert abs(two / one - 1) < 0.01
-    one, two = (TDANetFamily.complexity(config, seconds=s)["macs_per_second"] for s in (1.0, 2.0))
+    one, two = (measure_complexity(TDANet(config), seconds=s)["macs_per_second"] for s in (1.0, 2.0))
     assert two > one
+
+
+def test_complexity_on_meta_equals_a_cpu_run() -> None:
+    config = TDANET_PRESETS["tiny"]
+    cpu = measure_complexity(TDANet(config))
+    assert TDANetFamily.complexity(config) == {"params": cpu["params"], "macs_per_second": cpu["macs_per_second"]}
 
 
 def test_benchmark_tiny_forward_one_second(benchmark) -> None:
