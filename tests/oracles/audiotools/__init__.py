@@ -39,12 +39,13 @@ def numpy_stft(rows: np.ndarray, window_length: int, hop_length: int,
 class AudioSignal:
     """Audio ``[batch, channels, time]`` at ``sample_rate`` Hz."""
 
-    def __init__(self, audio_data, sample_rate: int) -> None:
+    def __init__(self, audio_data, sample_rate: int, stft_params: STFTParams | None = None) -> None:
         data = torch.as_tensor(audio_data)
         while data.dim() < 3:
             data = data.unsqueeze(0)
         self.audio_data = data
         self.sample_rate = int(sample_rate)
+        self.stft_params = stft_params or STFTParams()
         self.stft_data = None
 
     @property
@@ -66,12 +67,21 @@ class AudioSignal:
     def stft(self, window_length: int | None = None, hop_length: int | None = None,
              window_type: str | None = None, match_stride: bool | None = None,
              padding_type: str | None = None) -> torch.Tensor:
-        if match_stride:
-            raise NotImplementedError("the stand-in only implements match_stride=False")
-        window_length = window_length or 2048
-        hop_length = hop_length or window_length // 4
+        params = self.stft_params
+        window_length = window_length or params.window_length or 2048
+        hop_length = hop_length or params.hop_length or window_length // 4
+        window_type = window_type or params.window_type
+        match_stride = params.match_stride if match_stride is None else match_stride
         rows = self.audio_data.detach().cpu().double().numpy().reshape(-1, self.signal_length)
+        if match_stride:
+            # audiotools' alignment with strided convolutions: reflect-pad (W - H) / 2 on both
+            # sides plus up to one hop on the right, centred STFT, then two frames dropped per end.
+            right = -(-self.signal_length // hop_length) * hop_length - self.signal_length
+            pad = (window_length - hop_length) // 2
+            rows = np.pad(rows, ((0, 0), (pad, pad + right)), mode="reflect")
         spec = numpy_stft(rows, window_length, hop_length, window_type)
+        if match_stride:
+            spec = spec[..., 2:-2]
         spec = spec.reshape(self.batch_size, self.num_channels, *spec.shape[1:])
         self.stft_data = torch.from_numpy(spec)
         return self.stft_data
