@@ -1,5 +1,5 @@
-"""Throughput of every metric on 10 s clips at 16 kHz (clips per second, in ``extra_info`` and
-printed) and the process pool's speed-up over one process. Few clips, one or two rounds: cheap
+"""Throughput of every metric on 10 s clips at 16 kHz (clips per second and core, in
+``extra_info`` and printed) and the process pool's speed-up over one process. Few clips, one or two rounds: cheap
 enough for CI; the numbers measured on the development machine are in docs/metrics.md."""
 
 from __future__ import annotations
@@ -14,6 +14,16 @@ from bench.metrics import METRICS, MetricPool, ScoreJob, get_metric, score_batch
 from bench.metrics.pool import usable_cores
 
 SECONDS, RATE = 10.0, 16000
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Per-core numbers: torch on one thread (as in the pool's workers). On a shared machine,
+    torch's default thread pool makes CPU timings swing by 10x with the other processes' load."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def clips(speech, count: int):
