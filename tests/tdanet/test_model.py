@@ -112,3 +112,31 @@ def test_gradient_steps_reduce_the_loss_on_a_fixed_batch() -> None:
         optimizer.step()
     assert all(p.grad is not None for p in model.parameters())
     assert loss_now() < start - 1.0  # at least 1 dB of SI-SDR gained
+
+
+def test_batch_axis_variant_reproduces_look2hears_cross_batch_attention() -> None:
+    # Look2Hear's MHSA attends across batch items: items are no longer independent, and at
+    # batch 1 each frame's attention output ignores every other frame.
+    torch.manual_seed(5)
+    config = replace(TDANET_PRESETS["tiny"], attention_axis="batch")
+    model = TDANet(config).eval()
+    batch = torch.randn(2, 1, 2000)
+    with torch.no_grad():
+        together = model(batch)
+        alone = torch.cat([model(batch[i : i + 1]) for i in range(2)])
+    assert not torch.allclose(together, alone, atol=1e-4)
+    attention = model.sm.unet.globalatt.attn
+    x = torch.randn(1, config.in_channels, 30)
+    y = x.clone()
+    y[..., 20:] += 1.0
+    with torch.no_grad():
+        torch.testing.assert_close(attention(x)[..., :20], attention(y)[..., :20])
+
+
+def test_positional_table_grows_beyond_the_reference_length() -> None:
+    from baselines.tdanet.layers import PositionalEncoding, sinusoidal_table
+
+    encoding = PositionalEncoding(8)
+    out = encoding(torch.zeros(1, PositionalEncoding.REFERENCE_LENGTH + 5, 8))
+    torch.testing.assert_close(out[0], sinusoidal_table(PositionalEncoding.REFERENCE_LENGTH + 5, 8))
+    assert "pe" not in encoding.state_dict()
