@@ -23,7 +23,7 @@ def reference_lufs(audio: np.ndarray, rate: int) -> float:
     return pyloudnorm.Meter(rate).integrated_loudness(np.asarray(audio, dtype=np.float64))
 
 
-@pytest.mark.parametrize("rate,seconds", [(16_000, 2.0), (16_000, 3.37), (44_100, 1.0), (48_000, 0.5)])
+@pytest.mark.parametrize("rate,seconds", [(16_000, 2.0), (16_000, 3.37), (44_100, 1.0), (48_000, 0.5), (11_025, 1.3)])
 def test_integrated_loudness_equals_pyloudnorm(rate, seconds):
     signals = np.stack([speech_like(seconds, rate, 1), music_like(seconds, rate, 2), noise_like(seconds, rate, 3),
                         1e-3 * speech_like(seconds, rate, 4)])
