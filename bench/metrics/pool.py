@@ -81,9 +81,17 @@ def warm_up(names: Sequence[str]) -> None:
 
 
 def _init_worker(names: Sequence[str]) -> None:
+    """One thread per worker (torch, and numba, which visqol-python's kernels use): the pool is
+    the parallelism; then warm up."""
     import torch
 
     torch.set_num_threads(1)
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except ImportError:  # visqol-python falls back to numpy
+        pass
     warm_up(names)
 
 
