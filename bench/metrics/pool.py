@@ -1,4 +1,4 @@
-"""Scoring clips in a process pool: ViSQOL and PESQ are CPU-bound and single-threaded.
+"""Scoring clips in a process pool: ViSQOL and PESQ are CPU-bound.
 
 ``score_many(jobs, names)`` scores a list of clips and returns their results in the jobs' order.
 ``MetricPool`` streams: an evaluation loop submits each clip as soon as the model produced it and
@@ -11,7 +11,7 @@ keeps running inference while the pool scores earlier clips::
         results = pool.results()          # in submission order
 
 The pool has one process per usable core by default (``os.sched_getaffinity``), each limited to
-one torch thread; ``workers=1`` scores in-process, with identical results (same code path, same
+one torch and one numba thread, warmed up before its first clip; ``workers=1`` scores in-process, with identical results (same code path, same
 float64 arithmetic). Processes are started with ``spawn`` (safe with CUDA and threads in the
 parent). A tqdm bar counts scored clips.
 """
