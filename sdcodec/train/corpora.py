@@ -29,6 +29,7 @@ which needs every file decoded.
 (``$SDBENCH_CACHE/manifests`` or ``~/.cache/sdbench/manifests``), keyed by corpus and absolute
 root; ``refresh=True`` rebuilds it. ``load_source(entry, track)`` resolves one entry of
 ``TrainDataConfig.sources``: a manifest CSV path, ``<corpus>:<root>``, or a DnR folder.
+``paper_sources(dns5, jamendo, musan, wham)`` is the authors' training mix (``mix_6k.yaml``).
 """
 
 from __future__ import annotations
@@ -229,3 +230,15 @@ def load_source(entry: str, track: str, refresh: bool = False) -> pd.DataFrame:
     if rows.empty:
         raise DataError(entry, f"holds no {track} files", f"give the {track} track another source")
     return rows
+
+
+def paper_sources(dns5_root: str | Path, jamendo_root: str | Path, musan_root: str | Path,
+                  wham_root: str | Path) -> dict[str, tuple[str, ...]]:
+    """``TrainDataConfig.sources`` of the authors' ~6k-hour mix (``config/dataset/mix_6k.yaml``):
+    speech = DNS5 clean (nine subsets) + MUSAN speech; music = MTG-Jamendo + MUSAN music;
+    sfx = DNS5 noise + MUSAN noise + WHAM! noise."""
+    return {
+        "speech": (f"dns5-speech:{dns5_root}", f"musan:{musan_root}"),
+        "music": (f"jamendo:{jamendo_root}", f"musan:{musan_root}"),
+        "sfx": (f"dns5-noise:{dns5_root}", f"musan:{musan_root}", f"wham:{wham_root}"),
+    }

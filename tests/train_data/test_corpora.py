@@ -147,3 +147,26 @@ def test_unreadable_file_is_named(tmp_path):
     (root / "audio" / "broken.wav").write_bytes(b"not audio")
     with pytest.raises(DataError, match="broken.wav"):
         CORPORA.get("wham")(root)
+
+
+def test_paper_sources_feed_training_batches(tmp_path):
+    """The authors' four corpora, each in its own layout (Jamendo as MP3), mixed into batches."""
+    import soundfile
+
+    from sdcodec.train.corpora import paper_sources
+    from sdcodec.train.data import TrainBatches, TrainDataConfig
+
+    roots = {name: make_tree(tmp_path / name, LAYOUTS[name][0]) for name in ("dns5-speech", "musan", "wham")}
+    jamendo = tmp_path / "jamendo" / "05" / "track.mp3"
+    jamendo.parent.mkdir(parents=True)
+    soundfile.write(str(jamendo), tone(1.5, 44_100), 44_100, format="MP3")
+    sources = paper_sources(roots["dns5-speech"], tmp_path / "jamendo", roots["musan"], roots["wham"])
+    assert sources["sfx"][0].startswith("dns5-noise:")
+    config = TrainDataConfig(sources=sources, segment_seconds=0.5, track_count_probs=(0.0, 0.0, 1.0))
+    batches = TrainBatches(config, 4)
+    # WHAM!'s 0.4 s file is shorter than the segment and dropped, as the authors do.
+    assert {t: len(pool) for t, pool in batches.pools.items()} == {"speech": 3, "music": 3, "sfx": 3}
+    assert batches.pools["sfx"].dropped == 1
+    batch = batches.batch(0)
+    assert batch.present == ("speech", "music", "sfx") and batch.mix.shape == (4, 1, 8000)
+    assert all(batch.sources[:, k].abs().amax() > 0 for k in range(3))
