@@ -83,6 +83,10 @@ class Metric:
         """Values ``[batch]`` for validated ``[batch, time]`` rows that are all scorable."""
         raise NotImplementedError
 
+    def check_available(self) -> None:
+        """Raises ``MetricError`` (naming the fix) if the metric's runtime is missing. The pool
+        calls it before starting workers, so a missing package is not a broken worker."""
+
     def compute_values(self, estimate: Tensor, reference: Tensor, sample_rate: int,
                        mixture: Tensor | None) -> list[float | str]:
         """Like ``compute``, as Python floats; a string marks a row found unscorable while scoring."""

@@ -106,8 +106,8 @@ class MetricPool:
     def __init__(self, names: Sequence[str], workers: int | None = None, progress: bool = True,
                  max_pending: int | None = None, desc: str = "scoring") -> None:
         self.names = list(names)
-        for name in self.names:
-            get_metric(name)  # unknown names fail here, not in a worker
+        for name in self.names:  # unknown names and missing runtimes fail here, not in a worker
+            get_metric(name).check_available()
         self.workers = usable_cores() if workers is None else int(workers)
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")

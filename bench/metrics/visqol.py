@@ -71,6 +71,9 @@ class ViSQOL(ClipMetric):
     min_seconds: ClassVar[float] = 1.0
     skips_silent_estimate: ClassVar[bool] = True
 
+    def check_available(self) -> None:
+        visqol_api(self.mode)
+
     def score_one(self, estimate: np.ndarray, reference: np.ndarray, sample_rate: int) -> float:
         assert self.sample_rate is not None
         ref = resample(reference, sample_rate, self.sample_rate)

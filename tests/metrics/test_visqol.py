@@ -86,3 +86,26 @@ def test_conformance_replay_reproduces_googles_identity_case(speech, tmp_path):
     rows = {row["case"]: row for row in run(tmp_path)}
     assert abs(rows[case.name]["difference"]) < 1e-4
     assert rows["strauss lp35"]["measured"] is None  # absent files are reported, not guessed
+
+
+def test_a_missing_lattice_runtime_is_a_clear_error_before_any_worker_starts(monkeypatch):
+    import builtins
+
+    from bench.errors import MetricError
+    from bench.metrics import MetricPool
+
+    real_import = builtins.__import__
+
+    def no_litert(name, *args, **kwargs):
+        if name.startswith("ai_edge_litert"):
+            raise ImportError("No module named 'ai_edge_litert'")
+        return real_import(name, *args, **kwargs)
+
+    visqol_api.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_litert)
+    try:
+        with pytest.raises(MetricError, match="pip install ai-edge-litert"):
+            MetricPool(["si_sdr", "visqol"], workers=2)
+    finally:
+        monkeypatch.undo()
+        visqol_api.cache_clear()
