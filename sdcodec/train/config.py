@@ -16,7 +16,8 @@ A ``TrainConfig`` holds everything a run depends on, so that ``config.json`` in 
 Named configurations (``TRAIN_CONFIGS``) are functions of the model family; ``paper`` is the
 authors' recipe (``config/training/bs8_iter400k.yaml``). Overrides are ``section.key=value``
 (``optimizer.lr=3e-4``, ``model.n_codebooks=8``, ``data.segment_seconds=1``) or top-level keys
-(``total_steps=1000``); values are parsed as JSON when possible and type-checked against the
+(``total_steps=1000``); ``discriminator=null`` trains a codec without the adversarial terms;
+values are parsed as JSON when possible and type-checked against the
 field's annotation; an unknown key is a ``ConfigError`` listing the known ones.
 """
 
@@ -111,6 +112,10 @@ class TrainConfig:
     init_from_dac: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("model", "data", "discriminator"):  # kept in their JSON form (lists, not tuples)
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, json.loads(json.dumps(value)))
         if self.family not in FAMILY_RECIPES:
             raise ConfigError(f"TrainConfig.family {self.family!r} unknown; known: {', '.join(FAMILY_RECIPES)}")
         if self.precision not in PRECISIONS:
@@ -233,7 +238,9 @@ TINY_SETTINGS: dict[str, dict[str, Any]] = {
 def tiny_config(family: str) -> TrainConfig:
     """The ``tiny`` model preset of any family on the built-in synthetic set, short enough for a
     CPU (the embedded default checkpoints are trained with it): 1 s segments, a small batch,
-    short warm-up, no decay, frequent logs and checkpoints."""
+    short warm-up, no decay, frequent logs and checkpoints, and no discriminator (DAC's
+    discriminator costs about 20 times the tiny codec per step on a CPU; ``discriminator.*``
+    overrides or ``paper`` train it)."""
     _require(family, list(FAMILY_RECIPES), "tiny")
     if family == "tdanet":
         base = tdanet_config("tdanet", preset="tiny", name="tiny")
@@ -242,7 +249,7 @@ def tiny_config(family: str) -> TrainConfig:
     settings = dict(TINY_SETTINGS[family])
     data = {**base.data, **TINY_DATA}
     scheduler = replace(base.scheduler, warmup_steps=min(base.scheduler.warmup_steps, 100), gamma=1.0, name="constant")
-    return replace(base, data=data, scheduler=scheduler, precision="fp32", log_every=25,
+    return replace(base, data=data, scheduler=scheduler, discriminator=None, precision="fp32", log_every=25,
                    checkpoint_every=250, data_workers=0, **settings)
 
 
@@ -335,7 +342,7 @@ def _dataclass_for_section(config: TrainConfig, section: str) -> type:
         from sdcodec.train.data import TrainDataConfig
 
         return TrainDataConfig
-    if config.discriminator is None:
+    if config.recipe != "codec":
         raise ConfigError(f"the {config.recipe} recipe trains no discriminator; 'discriminator.*' does not apply")
     from sdcodec.discriminator import DiscriminatorConfig
 
@@ -348,7 +355,10 @@ def _override_dict_section(config: TrainConfig, section: str, key: str, value: A
     if key not in hints or key not in {f.name for f in dataclasses.fields(cls)}:
         known = ", ".join(f.name for f in dataclasses.fields(cls))
         raise ConfigError(f"unknown key '{section}.{key}'; {section} keys: {known}")
-    current = dict(getattr(config, section))
+    current = getattr(config, section)
+    if current is None:  # a discriminator switched off: start again from its defaults
+        current = to_dict(cls())
+    current = dict(current)
     current[key] = _check_type(hints[key], value, f"{section}.{key}")
     from_dict(cls, json.loads(json.dumps(current)))  # the dataclass's own checks (__post_init__)
     return replace(config, **{section: json.loads(json.dumps(current))})
@@ -368,6 +378,8 @@ def apply_override(config: TrainConfig, assignment: str) -> TrainConfig:
         known = sorted(set(top) - {"name"})
         raise ConfigError(f"unknown key {key!r}; known: {', '.join(known)} (nested: section.key, e.g. optimizer.lr)")
     if not rest:
+        if head == "discriminator" and value is None:
+            return replace(config, discriminator=None)  # no adversarial training
         if head in _SECTIONS_AS_DICTS or dataclasses.is_dataclass(hints[head]):
             raise ConfigError(f"{key!r} is a section; set one of its keys ({head}.KEY=VALUE)")
         return replace(config, **{head: _check_type(hints[head], value, key)})

@@ -9,8 +9,10 @@ CUDA, gloo on CPU). Without them the same code runs as one process. Mixed precis
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -68,15 +70,15 @@ class Runtime:
         """A ``GradScaler``, enabled for fp16 only (a pass-through otherwise)."""
         return torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
 
-    def wrap(self, module: nn.Module, find_unused_parameters: bool = False) -> nn.Module:
-        """``module`` on this device, in ``DistributedDataParallel`` when there are several ranks."""
+    def wrap(self, module: nn.Module, find_unused_parameters: bool = False) -> nn.Module | "DistributedModel":
+        """``module`` on this device; with several ranks a ``DistributedModel`` (DDP) around it."""
         module.to(self.device)
         if not self.dist.enabled:
             return module
         ids = [self.device.index] if self.device.type == "cuda" else None
-        return nn.parallel.DistributedDataParallel(
-            module, device_ids=ids, find_unused_parameters=find_unused_parameters
-        )
+        inner = _VisibleOutputs(module)
+        ddp = nn.parallel.DistributedDataParallel(inner, device_ids=ids, find_unused_parameters=find_unused_parameters)
+        return DistributedModel(ddp, inner)
 
     def mean_over_ranks(self, values: dict[str, torch.Tensor]) -> dict[str, float]:
         """Scalars averaged over all ranks (one all-reduce), as floats."""
@@ -102,10 +104,46 @@ class Runtime:
             dist.barrier()
 
 
+class _VisibleOutputs(nn.Module):
+    """Returns a dataclass output (``SDCodecOutput``) as a dict of its fields, so that DDP finds
+    the tensors in it. DDP does not look inside dataclasses: it would take every parameter for
+    unused and silently keep each rank's local gradients (measured: up to 100% off)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+        self.output_type: type | None = None
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.module(*args, **kwargs)
+        if dataclasses.is_dataclass(out) and not isinstance(out, type):
+            self.output_type = type(out)
+            return {f.name: getattr(out, f.name) for f in dataclasses.fields(out)}
+        self.output_type = None
+        return out
+
+
+class DistributedModel:
+    """A module in ``DistributedDataParallel``, called like the module itself (dataclass outputs
+    rebuilt); ``no_sync()`` keeps the next backward's gradients local."""
+
+    def __init__(self, ddp: nn.parallel.DistributedDataParallel, inner: _VisibleOutputs) -> None:
+        self.ddp = ddp
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self.ddp(*args, **kwargs)
+        kind = self.inner.output_type
+        return kind(**out) if kind is not None else out
+
+    def no_sync(self) -> contextlib.AbstractContextManager:
+        return self.ddp.no_sync()
+
+
 @contextlib.contextmanager
-def no_sync(module: nn.Module) -> Iterator[None]:
-    """``module.no_sync()`` for a DDP module (gradients stay local), else nothing."""
-    if isinstance(module, nn.parallel.DistributedDataParallel):
+def no_sync(module: Any) -> Iterator[None]:
+    """``no_sync()`` of a ``DistributedModel`` (gradients stay local), else nothing."""
+    if isinstance(module, DistributedModel):
         with module.no_sync():
             yield
     else:

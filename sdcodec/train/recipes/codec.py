@@ -10,6 +10,7 @@ own branch; then, on all outputs against their references at once
    codebook * L_codebook`` (+ ``stft * L_stft`` when weighted), with the discriminator just
    updated; its gradients here stay local (``no_sync``) and are discarded.
 
+Without a discriminator (``discriminator=null``) only the mel, VQ (and STFT) terms remain.
 Spectral losses run in fp32 outside autocast; networks run under autocast on CUDA.
 """
 
@@ -28,13 +29,12 @@ from sdcodec.train.targets import codec_outputs
 
 @RECIPES.register("codec")
 class CodecRecipe(Recipe):
-    """See the module docstring. Parts: ``generator`` (the codec), ``discriminator``."""
+    """See the module docstring. Parts: ``generator`` (the codec), ``discriminator`` (if any)."""
 
     name = "codec"
 
     def __init__(self, config, runtime) -> None:
         super().__init__(config, runtime)
-        from sdcodec.discriminator import Discriminator
         from sdcodec.losses.spectral import sdcodec_mel_loss, sdcodec_stft_loss
 
         model = self.build_model()
@@ -45,7 +45,12 @@ class CodecRecipe(Recipe):
         # SD-Codec's absent branches take no part in a step's loss: DDP must look for them.
         multi_branch = tuple(model.branches) != (MIX,)
         self.generator = self.part("generator", model, find_unused_parameters=multi_branch)
-        self.discriminator = self.part("discriminator", Discriminator(config.discriminator_config()))
+        self.discriminator = None
+        disc_config = config.discriminator_config()
+        if disc_config is not None:
+            from sdcodec.discriminator import Discriminator
+
+            self.discriminator = self.part("discriminator", Discriminator(disc_config))
         device = runtime.device
         self.mel_loss = sdcodec_mel_loss(model.sample_rate).to(device)
         self.stft_loss = sdcodec_stft_loss().to(device) if config.loss.stft > 0 else None
@@ -55,8 +60,6 @@ class CodecRecipe(Recipe):
         return self.generator.module
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
-        from sdcodec.losses.adversarial import discriminator_loss, generator_losses
-
         weights = self.config.loss
         names, references = codec_outputs(batch, self.model.branches)
         present = None if names == [MIX] else list(batch.present)
@@ -66,23 +69,26 @@ class CodecRecipe(Recipe):
         fake = torch.cat([out.audio[n] for n in names], 0).float()
         real = torch.cat(references, 0).float()
 
-        with self.runtime.autocast():
-            loss_d = discriminator_loss(self.discriminator.wrapped, fake.detach(), real)
-        grad_norm_d = self.discriminator.update(loss_d.float())
-
-        with no_sync(self.discriminator.wrapped), self.runtime.autocast():
-            adv, feature = generator_losses(self.discriminator.wrapped, fake, real)
+        logs: dict[str, torch.Tensor] = {}
         terms = {
             "mel": self.mel_loss(fake, real),
-            "adv": adv.float(),
-            "feature": feature.float(),
             "commitment": out.commitment_loss.float(),
             "codebook": out.codebook_loss.float(),
         }
+        if self.discriminator is not None:
+            from sdcodec.losses.adversarial import discriminator_loss, generator_losses
+
+            with self.runtime.autocast():
+                loss_d = discriminator_loss(self.discriminator.wrapped, fake.detach(), real)
+            logs["grad_norm_d"] = self.discriminator.update(loss_d.float())
+            logs["loss_d"] = loss_d.detach()
+            with no_sync(self.discriminator.wrapped), self.runtime.autocast():
+                adv, feature = generator_losses(self.discriminator.wrapped, fake, real)
+            terms.update(adv=adv.float(), feature=feature.float())
         if self.stft_loss is not None:
             terms["stft"] = self.stft_loss(fake, real)
         loss_g = sum(getattr(weights, name) * value for name, value in terms.items())
         grad_norm_g = self.generator.update(loss_g)
-        logs = {name: value.detach() for name, value in terms.items()}
-        logs.update(loss_g=loss_g.detach(), loss_d=loss_d.detach(), grad_norm_g=grad_norm_g, grad_norm_d=grad_norm_d)
+        logs.update({name: value.detach() for name, value in terms.items()})
+        logs.update(loss_g=loss_g.detach(), grad_norm_g=grad_norm_g)
         return logs
