@@ -123,7 +123,7 @@ def activity(audio: torch.Tensor | np.ndarray, min_share: float, n_fft: int = 10
     count = flags.sum(dim=-1).numpy()
     frames = flags.shape[-1]
     inactive = count < float(min_share) * frames  # float64, as Python compares
-    return torch.from_numpy(count / frames), torch.from_numpy(~inactive)
+    return torch.from_numpy(np.asarray(count / frames)), torch.from_numpy(np.asarray(~inactive))
 
 
 def trim_bounds(mix: torch.Tensor | np.ndarray, top_db: float = 30.0, frame_length: int = 2048,

@@ -172,9 +172,12 @@ def _speech_at(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
             if length < 64:
                 break
             if rng.random() < 0.8:
-                out[pos: pos + length] = _voiced_syllable(rng, length, sr, base_f0, (pos - t) / max(1, utterance))
-            else:
-                out[pos: pos + length] = _fricative(rng, length, sr)
+                syllable = _voiced_syllable(rng, length, sr, base_f0, (pos - t) / max(1, utterance))
+                level = rng.uniform(0.08, 0.15)
+            else:  # fricatives are 10-20 dB below vowels
+                syllable = _fricative(rng, length, sr)
+                level = rng.uniform(0.01, 0.03)
+            out[pos: pos + length] = syllable * (level / max(1e-9, float(np.sqrt(np.mean(syllable ** 2)))))
             pos += length
         pause = rng.uniform(3.0, 5.0) if long_gap and rng.random() < 0.25 else rng.uniform(0.15, 0.7)
         long_gap = long_gap and pause < 3.0
@@ -190,7 +193,7 @@ def _voiced_syllable(rng: np.random.Generator, n: int, sr: int, base_f0: float,
     source = _wavetable(_GLOTTAL, np.cumsum(f0) / sr + rng.random())
     source += 0.02 * rng.standard_normal(n).astype(np.float32)  # breath
     vowel_a, vowel_b = _VOWELS[rng.integers(len(_VOWELS), size=2)] * rng.uniform(0.9, 1.1, size=(2, 3))
-    bandwidth = np.array([80.0, 110.0, 160.0])
+    bandwidth = np.array([90.0, 140.0, 220.0])
     start = sosfilt(_resonator_sos(vowel_a, bandwidth, sr), source)
     stop = sosfilt(_resonator_sos(vowel_b, bandwidth, sr), source)
     glide = np.linspace(0.0, 1.0, n)
@@ -258,8 +261,8 @@ def _sfx_event(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
         phase = f_start * time + (f_end - f_start) * time ** 2 / (2 * n / sr)
         return 0.5 * np.sin(2 * np.pi * phase).astype(np.float32) * _raised_envelope(n, n // 10, n // 5)
     beep = _tone(rng.uniform(500, 2000), n, sr)  # beep / alarm
-    gate = (np.sin(2 * np.pi * rng.uniform(2, 8) * np.arange(n) / sr) > -0.2).astype(np.float32)
-    return 0.4 * beep * gate * _raised_envelope(n, 200, 400)
+    gate = np.where(np.sin(2 * np.pi * rng.uniform(2, 8) * np.arange(n) / sr) > -0.2, 1.0, 0.05)
+    return 0.4 * beep * gate.astype(np.float32) * _raised_envelope(n, 200, 400)
 
 
 def _sfx(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
@@ -267,10 +270,10 @@ def _sfx(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     t = int(rng.uniform(0.0, 0.5) * sr)
     long_gap = rng.random() < 0.3
     while t < n:
-        length = min(n - t, int(rng.uniform(0.3, 2.5) * sr))
+        length = min(n - t, int(rng.uniform(0.5, 3.0) * sr))
         if length > 64:
             out[t: t + length] += _sfx_event(rng, length, sr)
-        gap = rng.uniform(2.5, 4.0) if long_gap and rng.random() < 0.3 else rng.uniform(0.05, 0.6)
+        gap = rng.uniform(2.5, 4.0) if long_gap and rng.random() < 0.3 else rng.uniform(0.05, 0.4)
         long_gap = long_gap and gap < 2.5
         t += length + int(gap * sr)
     return out
