@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import julius
-import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import librosa
-import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
@@ -15,7 +14,7 @@ import bench.data.manifest as manifest_module
 from bench.data.manifest import build_manifest, chunk_starts, dataset_hash, manifest_details, manifest_summary
 from bench.errors import DataError
 
-from .conftest import SR, noise, three_stems, write_track
+from .conftest import SR, noise, three_stems
 
 VAL = 5 * SR
 

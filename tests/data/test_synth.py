@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pyloudnorm
-import pytest
 import soundfile as sf
 
 from bench.data.check import check_dataset
