@@ -14,6 +14,10 @@ from sdcodec.train.loop import resume_run, train
 from sdcodec.train.state import latest_checkpoint, list_checkpoints, load_training_state
 
 
+#: One multi-resolution STFT discriminator: the real one, small enough for CPU tests.
+SMALL_DISCRIMINATOR = ["discriminator.periods=[]", "discriminator.fft_sizes=[512]"]
+
+
 def _rows(run_dir):
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
@@ -38,7 +42,8 @@ def _assert_same_tensors(a, b, where=""):
 # tdanet: dropout, so the restored random state matters.
 @pytest.mark.parametrize("family", ["sdcodec", "tdanet"])
 def test_resume_is_bit_for_bit(tmp_path, quick_config, family):
-    cfg = quick_config(family, "total_steps=4", "checkpoint_every=100")
+    extra = SMALL_DISCRIMINATOR if family == "sdcodec" else []
+    cfg = quick_config(family, "total_steps=4", "checkpoint_every=100", *extra)
     full = train(cfg, tmp_path / "full", progress=False, device="cpu")
     assert full.finished and full.step == 4
 
@@ -63,7 +68,7 @@ def test_resume_is_bit_for_bit(tmp_path, quick_config, family):
 
 
 def test_training_changes_the_weights_and_keeps_few_checkpoints(tmp_path, quick_config):
-    cfg = quick_config("dac", "total_steps=3", "checkpoint_every=1", "keep_checkpoints=2")
+    cfg = quick_config("dac", "total_steps=3", "checkpoint_every=1", "keep_checkpoints=2", *SMALL_DISCRIMINATOR)
     result = train(cfg, tmp_path / "run", progress=False, device="cpu")
     assert [s for s, _ in list_checkpoints(tmp_path / "run")] == [2, 3]
     state = load_training_state(latest_checkpoint(tmp_path / "run"))

@@ -7,7 +7,7 @@ own branch; then, on all outputs against their references at once
 
 1. discriminator step: least-squares GAN loss on (detached outputs, references);
 2. generator step: ``mel * L_mel + adv * L_adv + feature * L_feat + commitment * L_commit +
-   codebook * L_codebook`` (+ ``stft * L_stft`` when weighted), with the discriminator just
+   codebook * L_codebook`` (+ ``stft * L_stft`` and ``si_sdr * (-SI-SDR)`` when weighted), with the discriminator just
    updated; its gradients here stay local (``no_sync``) and are discarded.
 
 Without a discriminator (``discriminator=null``) only the mel, VQ (and STFT) terms remain.
@@ -87,6 +87,10 @@ class CodecRecipe(Recipe):
             terms.update(adv=adv.float(), feature=feature.float())
         if self.stft_loss is not None:
             terms["stft"] = self.stft_loss(fake, real)
+        if weights.si_sdr > 0:
+            from baselines.tdanet.loss import neg_si_sdr
+
+            terms["si_sdr"] = neg_si_sdr(fake, real)
         loss_g = sum(getattr(weights, name) * value for name, value in terms.items())
         grad_norm_g = self.generator.update(loss_g)
         logs.update({name: value.detach() for name, value in terms.items()})

@@ -1,0 +1,110 @@
+"""Retraining the embedded default checkpoints (``bench train --defaults``).
+
+For each family: train the ``tiny`` configuration (built-in synthetic set, CPU) in a temporary
+run folder, score the result on held-out synthetic clips (``sdcodec.train.quality``), and write
+``sdcodec/pretrained/<family>-tiny.pt`` (a project checkpoint) with its JSON sidecar
+``<family>-tiny.json``: the exact training configuration, the training data's content hash, the
+checkpoint's hash, the held-out scores, steps, seconds and the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sdcodec.train.config import TrainConfig, config_to_json, named_config
+
+#: Held-out clips scored for the sidecar: the synthetic test split, first clips, first seconds.
+SIDECAR_CLIPS = dict(limit=8, seconds=5.0)
+
+
+def training_data_hash(config: TrainConfig) -> str:
+    """SHA-256 (16 hex digits) of the training sources' content: every source file's relative
+    name and bytes, per track, in a fixed order (the built-in synthetic set when ``data.sources``
+    is empty)."""
+    from sdcodec.checkpoint import file_sha256
+    from sdcodec.train.corpora import load_source
+    from sdcodec.train.data import synthetic_sources
+
+    data = config.data_config()
+    sources = data.sources or synthetic_sources()
+    digest = hashlib.sha256()
+    for track in sorted(sources):
+        for entry in sources[track]:
+            table = load_source(entry, track)
+            paths = sorted(Path(p) for p in table["path"])
+            for path in paths:
+                digest.update(f"{track}/{path.parent.name}/{path.name}:{file_sha256(path, 64)}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def train_default(family: str, out_dir: str | Path, device: str = "cpu", progress: bool = True,
+                  config: TrainConfig | None = None) -> Path:
+    """Trains ``family``'s ``tiny`` configuration (or ``config``) and writes
+    ``out_dir/<family>-tiny.pt`` and its ``.json`` sidecar; returns the checkpoint path."""
+    from sdcodec.checkpoint import file_sha256, load_model
+    from sdcodec.pretrained import default_checkpoint_name
+    from sdcodec.train.loop import export_model, train
+    from sdcodec.train.quality import held_out_clips, model_quality
+
+    config = config or named_config("tiny", family)
+    out = Path(out_dir) / default_checkpoint_name(family)
+    data_hash = training_data_hash(config)
+    with tempfile.TemporaryDirectory(prefix=f"train-{family}-") as run:
+        start = time.perf_counter()
+        result = train(config, Path(run) / "run", device=device, progress=progress)
+        seconds = time.perf_counter() - start
+        model = load_model(result.model_path)
+    scores = model_quality(model, held_out_clips(**SIDECAR_CLIPS))
+    export_model(model, config, out, result.step, meta={"data_hash": data_hash, "held_out": scores})
+    sidecar = {
+        "family": family,
+        "file": out.name,
+        "sha256": file_sha256(out, 64),
+        "train_config": config_to_json(config),
+        "data_hash": data_hash,
+        "steps": result.step,
+        "train_seconds": round(seconds, 1),
+        "held_out": {"clips": "synthetic test split (tt/, corrected protocol)", **SIDECAR_CLIPS, "scores": scores},
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "torch": torch.__version__, "threads": torch.get_num_threads(), "device": device},
+        "retrain": f"bench train --defaults --families {family}",
+    }
+    out.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    return out
+
+
+def train_defaults(families: Sequence[str] = ("sdcodec", "dac", "tdanet"), out_dir: str | Path | None = None,
+                   device: str = "cpu", progress: bool = True) -> dict[str, Path]:
+    """Retrains the embedded default checkpoints of ``families`` into ``out_dir`` (default: the
+    package's ``sdcodec/pretrained``); returns family -> checkpoint path."""
+    from sdcodec.pretrained import DEFAULT_FAMILIES, PRETRAINED_DIR
+
+    out = Path(out_dir) if out_dir is not None else PRETRAINED_DIR
+    written: dict[str, Path] = {}
+    for family in families:
+        if family not in DEFAULT_FAMILIES:
+            from bench.errors import ConfigError
+
+            raise ConfigError(f"no embedded default for {family!r}; known: {', '.join(DEFAULT_FAMILIES)}")
+        written[family] = train_default(family, out, device=device, progress=progress)
+    return written
+
+
+def describe(info: dict[str, Any]) -> str:
+    """One line about a sidecar: family, steps, time and held-out scores."""
+    scores = info["held_out"]["scores"]
+    parts = [f"{info['family']}: {info['steps']} steps in {info['train_seconds']:.0f} s"]
+    if "mix_si_sdr" in scores:
+        parts.append(f"mixture SI-SDR {scores['mix_si_sdr']:.1f} dB")
+    if "si_sdri" in scores:
+        parts.append("SI-SDRi " + ", ".join(f"{t} {v:.1f}" for t, v in scores["si_sdri"].items()) + " dB")
+    return "; ".join(parts)
