@@ -16,7 +16,8 @@ conventions:
 
 ``reduction="none"`` gives one value per clip (``[batch]``; the mean over clips equals the
 ``"mean"`` reduction, because every clip has the same shape). Signals are ``[batch, time]`` or
-``[batch, channels, time]`` (channels are scored as separate rows and averaged per clip).
+``[batch, channels, time]`` (channels are scored as separate rows and averaged per clip);
+half-precision inputs (fp16 training) are computed in float32.
 
 The paper's settings (the authors' training configuration) are ``sdcodec_stft_loss()`` and
 ``sdcodec_mel_loss(sample_rate)``.
@@ -120,6 +121,8 @@ class _SpectralDistance(nn.Module):
                              f"{tuple(reference.shape)} differ in shape")
         batch = estimate.shape[0]
         est, ref = as_rows(estimate), as_rows(reference)
+        if est.dtype in (torch.float16, torch.bfloat16):  # FFTs and log10 in half lose too much
+            est, ref = est.float(), ref.float()
         total = est.new_zeros(est.shape[0])
         for scale in range(len(self.window_lengths)):
             total = total + self.scale_term(self.spectra(est, scale), self.spectra(ref, scale))

@@ -98,3 +98,10 @@ def test_per_clip_metric_values_average_to_the_loss(name):
     assert torch.allclose(per_clip.mean(), loss(est, ref), rtol=1e-12)
     assert float(get_metric(name)(ref, ref, SR).abs().max()) == 0.0
     assert (per_clip > 0).all()
+
+
+def test_half_precision_inputs_are_computed_in_float32():
+    est, ref = signals(dtype=torch.float32)
+    half = sdcodec_mel_loss(SR)(est.half(), ref.half())
+    assert half.dtype == torch.float32
+    assert torch.allclose(half, sdcodec_mel_loss(SR)(est.half().float(), ref.half().float()))
