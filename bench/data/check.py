@@ -34,21 +34,13 @@ class Problem:
         return f"{self.path}: {self.problem} ({self.fix})"
 
 
-def _kind_of(error: DataError) -> str:
-    text = error.problem
-    for needle, kind in (("sample rate", "sample_rate"), ("channel", "channels"), ("length", "length"),
-                         ("empty split folder", "empty_folder"), ("not found", "missing_folder")):
-        if needle in text:
-            return kind
-    return "unreadable"
-
-
-def _problem(error: DataError) -> Problem:
-    return Problem(error.path, _kind_of(error), error.problem, error.fix or "")
+def _problem(kind: str, error: DataError) -> Problem:
+    return Problem(error.path, kind, error.problem, error.fix or "")
 
 
 def _track_problems(track: Track, sample_rate: int, read: bool) -> list[Problem]:
     problems: list[Problem] = []
+    infos = {}
     for stem in STEMS:  # every missing or unreadable stem, not only the first
         path = track.stem_path(stem)
         if not path.is_file():
@@ -56,20 +48,19 @@ def _track_problems(track: Track, sample_rate: int, read: bool) -> list[Problem]
                                     "restore the file or remove the track folder"))
             continue
         try:
-            audio_info(path)
+            infos[stem] = audio_info(path)
         except DataError as error:
-            problems.append(Problem(error.path, "unreadable", error.problem, error.fix or ""))
+            problems.append(_problem("unreadable", error))
     if problems:
         return problems
-    infos = {stem: audio_info(track.stem_path(stem)) for stem in STEMS}
-    problems.extend(_problem(error) for error in format_mismatches(infos, sample_rate))
+    problems.extend(_problem(kind, error) for kind, error in format_mismatches(infos, sample_rate))
     if read and not problems:
         for stem in STEMS:
             path = track.stem_path(stem)
             try:
                 audio, _ = read_audio(path)
             except DataError as error:
-                problems.append(_problem(error))
+                problems.append(_problem("unreadable", error))
                 continue
             if not np.any(audio):
                 problems.append(Problem(str(path), "silent", "silent stem (every sample is 0)",
@@ -95,7 +86,8 @@ def check_dataset(root: str | Path, folders: Sequence[str] = DNR_FOLDERS,
         try:
             tracks = list_tracks(root, folder)
         except DataError as error:
-            problems.append(_problem(error))
+            kind = "empty_folder" if (root / folder).is_dir() else "missing_folder"
+            problems.append(_problem(kind, error))
             continue
         for track in (progress(tracks) if progress else tracks):
             problems.extend(_track_problems(track, sample_rate, read_audio_data))

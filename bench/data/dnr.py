@@ -92,26 +92,30 @@ def stem_infos(track: Track) -> dict[str, AudioInfo]:
     return infos
 
 
-def format_mismatches(infos: dict[str, AudioInfo], sample_rate: int | None = None) -> list[DataError]:
+def format_mismatches(infos: dict[str, AudioInfo], sample_rate: int | None = None
+                      ) -> list[tuple[str, DataError]]:
     """Every way the stems' headers ``infos`` disagree with the mixture's (sample rate, channels,
-    length) or with the expected ``sample_rate``, as ``DataError``s naming the file."""
+    length) or with the expected ``sample_rate``: ``(kind, DataError naming the file)`` pairs,
+    ``kind`` being ``sample_rate``, ``channels`` or ``length``."""
     mix = infos["mix"]
     errors = []
     if sample_rate is not None and mix.sample_rate != sample_rate:
-        errors.append(DataError(mix.path, f"sample rate {mix.sample_rate} Hz, DnR is {sample_rate} Hz",
-                                f"resample the dataset to {sample_rate} Hz"))
+        errors.append(("sample_rate", DataError(
+            mix.path, f"sample rate {mix.sample_rate} Hz, DnR is {sample_rate} Hz",
+            f"resample the dataset to {sample_rate} Hz")))
     for info in infos.values():
         if info.sample_rate != mix.sample_rate:
-            errors.append(DataError(info.path, f"sample rate {info.sample_rate} Hz differs from "
-                                               f"mix.wav's {mix.sample_rate} Hz",
-                                    "resample the stem to the mixture's rate"))
+            errors.append(("sample_rate", DataError(
+                info.path, f"sample rate {info.sample_rate} Hz differs from mix.wav's "
+                           f"{mix.sample_rate} Hz", "resample the stem to the mixture's rate")))
         if info.channels != mix.channels:
-            errors.append(DataError(info.path, f"{info.channels} channel(s), mix.wav has {mix.channels}",
-                                    "store every stem of a track with the same channels"))
+            errors.append(("channels", DataError(
+                info.path, f"{info.channels} channel(s), mix.wav has {mix.channels}",
+                "store every stem of a track with the same channels")))
         if info.frames != mix.frames:
-            errors.append(DataError(info.path, f"length {info.frames} samples differs from "
-                                               f"mix.wav's {mix.frames}", "restore the stem (every "
-                                               "stem of a track has the mixture's length)"))
+            errors.append(("length", DataError(
+                info.path, f"length {info.frames} samples differs from mix.wav's {mix.frames}",
+                "restore the stem (every stem of a track has the mixture's length)")))
     return errors
 
 
@@ -123,6 +127,6 @@ def validate_track(track: Track, sample_rate: int | None = None) -> TrackInfo:
     infos = stem_infos(track)
     errors = format_mismatches(infos, sample_rate)
     if errors:
-        raise errors[0]
+        raise errors[0][1]
     mix = infos["mix"]
     return TrackInfo(track, mix.frames, mix.sample_rate, mix.channels)
