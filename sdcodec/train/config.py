@@ -231,8 +231,8 @@ def tdanet_config(family: str = "tdanet", preset: str = "16k", name: str = "tdan
 
 #: CPU-sized settings of the ``tiny`` configuration per family (the embedded default models).
 TINY_SETTINGS: dict[str, dict[str, Any]] = {
-    "sdcodec": dict(total_steps=600, batch_size=8, optimizer=OptimizerConfig(lr=1e-3), loss=LossWeights(si_sdr=1.0)),
-    "dac": dict(total_steps=900, batch_size=8, optimizer=OptimizerConfig(lr=1e-3), loss=LossWeights(si_sdr=10.0)),
+    "sdcodec": dict(total_steps=600, batch_size=8, optimizer=OptimizerConfig(lr=1e-3), loss=LossWeights(si_sdr=5.0)),
+    "dac": dict(total_steps=900, batch_size=8, optimizer=OptimizerConfig(lr=1e-3), loss=LossWeights(si_sdr=5.0)),
     "tdanet": dict(total_steps=600, batch_size=8),
 }
 
@@ -250,7 +250,7 @@ def tiny_config(family: str) -> TrainConfig:
     """The ``tiny`` model preset of any family on the built-in synthetic set, short enough for a
     CPU (the embedded default checkpoints are trained with it): 0.5 s segments, batch 8, lr 1e-3
     with a 50-step warm-up and no decay, frequent logs and checkpoints; for the codecs an SI-SDR
-    term (weight 10) beside DAC's losses and no discriminator (DAC's
+    term (weight 5, audible references only) beside DAC's losses and no discriminator (DAC's
     discriminator costs about 20 times the tiny codec per step on a CPU; ``discriminator.*``
     overrides or ``paper`` train it)."""
     _require(family, list(FAMILY_RECIPES), "tiny")

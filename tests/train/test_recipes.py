@@ -1,0 +1,56 @@
+"""Recipe pieces: what a codec is asked to output, the references, and the SI-SDR term."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bench.errors import ConfigError
+from sdcodec.train.data import TrainBatch, swapped_mixture
+from sdcodec.train.recipes.codec import neg_si_sdr_of_audible
+from sdcodec.train.targets import codec_outputs, source_of, source_stack
+
+
+def _batch(present=("speech", "sfx"), swap=True) -> TrainBatch:
+    g = torch.Generator().manual_seed(0)
+    sources = torch.randn(4, 3, 1, 100, generator=g)
+    sources[:, 1] = 0  # music absent
+    shuffle = {t: torch.randperm(4, generator=g) for t in ("speech", "music", "sfx")} if swap else None
+    mix = sources.sum(1)
+    target = swapped_mixture(sources, present, shuffle) if swap else mix
+    return TrainBatch(mix, sources, tuple(present), shuffle, target)
+
+
+def test_codec_outputs_follow_the_authors_trainer():
+    batch = _batch()
+    names, refs = codec_outputs(batch, ("speech", "music", "sfx"))
+    assert names == ["mix", "speech", "sfx"]
+    assert torch.equal(refs[0], batch.mix_target) and not torch.equal(refs[0], batch.mix)
+    assert torch.equal(refs[1], batch.sources[:, 0]) and torch.equal(refs[2], batch.sources[:, 2])
+    names, refs = codec_outputs(batch, ("mix",))  # DAC: the mixture against itself
+    assert names == ["mix"] and torch.equal(refs[0], batch.mix)
+
+
+def test_sources_by_name_in_both_layouts():
+    batch = _batch()
+    assert torch.equal(source_stack(batch, ["sfx", "speech"])[:, 0], batch.sources[:, 2])
+    compact = TrainBatch(batch.mix, batch.sources[:, [0, 2]], batch.present, None, batch.mix)
+    assert torch.equal(source_of(compact, "sfx"), batch.sources[:, 2])
+    with pytest.raises(ConfigError, match="not in this batch"):
+        source_of(compact, "music")
+
+
+def test_si_sdr_term_ignores_silent_references():
+    g = torch.Generator().manual_seed(1)
+    ref = torch.randn(3, 1, 800, generator=g)
+    est = ref + 0.1 * torch.randn(3, 1, 800, generator=g)  # 20 dB SNR
+    loss = neg_si_sdr_of_audible(est, ref)
+    assert loss.item() == pytest.approx(-20.0, abs=1.0)
+    ref_with_pause = ref.clone()
+    ref_with_pause[1] = 0.0
+    with_pause = neg_si_sdr_of_audible(est, ref_with_pause)
+    both_audible = neg_si_sdr_of_audible(est[[0, 2]], ref[[0, 2]])
+    assert with_pause.item() == pytest.approx(both_audible.item())
+    silent = neg_si_sdr_of_audible(est.requires_grad_(), torch.zeros_like(ref))
+    assert silent.item() == 0.0
+    silent.backward()
