@@ -41,11 +41,10 @@ def resolve_checkpoint(path: str) -> Path:
     candidate = Path(path)
     if candidate.is_file():
         return candidate
-    if candidate.suffix == "" and "-" in path and "/" not in path:
-        from sdcodec.pretrained import default_checkpoint
+    if candidate.suffix == "" and "/" not in path:
+        from sdcodec.pretrained import embedded_checkpoint
 
-        family, _, preset = path.partition("-")
-        return default_checkpoint(family, preset)
+        return embedded_checkpoint(path)
     raise BenchError(f"{path}: no such checkpoint file (or embedded default like 'sdcodec-tiny')")
 
 

@@ -43,6 +43,23 @@ def default_checkpoint(family: str) -> Path:
     return path
 
 
+def embedded_names() -> list[str]:
+    """Names of the shipped checkpoints (``sdcodec-tiny``, ``dac-tiny``, ...), sorted."""
+    return sorted(path.stem for path in PRETRAINED_DIR.glob("*.pt"))
+
+
+def embedded_checkpoint(name: str) -> Path:
+    """Path of the shipped checkpoint called ``name`` (``sdcodec-tiny``, or a family such as
+    ``sdcodec`` for its ``tiny`` default); a clear error lists the shipped names otherwise."""
+    if name in DEFAULT_FAMILIES:
+        return default_checkpoint(name)
+    path = PRETRAINED_DIR / f"{name}.pt"
+    if not path.is_file():
+        known = ", ".join(embedded_names()) or "none (retrain them with: bench train --defaults)"
+        raise CheckpointError(f"{name}: not a checkpoint file nor an embedded default; embedded: {known}")
+    return path
+
+
 def default_info(family: str) -> dict[str, Any]:
     """The JSON sidecar of ``default_checkpoint(family)``."""
     path = default_checkpoint(family).with_suffix(".json")

@@ -73,7 +73,10 @@ class LossWeights:
     """Weights of the generator's loss terms (authors' ``loss.lambdas``). ``stft`` is 0 as in the
     authors' recipe (they log the multi-scale STFT distance but leave it out of the total).
     ``si_sdr`` (0 in the authors' recipe) weighs a negative SI-SDR (dB) of every output: a
-    waveform objective that makes short CPU runs (``tiny``) phase-accurate quickly."""
+    waveform objective that makes short CPU runs (``tiny``) phase-accurate quickly. ``waveform``
+    (0 in the authors' recipe, as DAC's ``L1Loss`` weight) weighs the mean absolute sample error:
+    from a random initialisation the SI-SDR gradient alone is too erratic for a few hundred CPU
+    steps, and the L1 term pulls the outputs into phase first."""
 
     mel: float = 15.0
     adv: float = 1.0
@@ -82,6 +85,7 @@ class LossWeights:
     codebook: float = 1.0
     stft: float = 0.0
     si_sdr: float = 0.0
+    waveform: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,11 @@ class TrainConfig:
     and mixing live in ``data``. ``precision`` applies on CUDA (CPU runs are fp32).
     ``init_from_dac``: path of a DAC checkpoint whose weights initialise every SD-Codec branch
     (``sdcodec.init_dac.init_from_dac``) before step 0. ``data_workers``: processes building
-    batches ahead of the loop (``TrainBatches.loader``; 0 builds them in the loop)."""
+    batches ahead of the loop (``TrainBatches.loader``; 0 builds them in the loop).
+    ``codebook_init_scale``: factor on the codebooks' initial N(0, 1) entries (1 = DAC's init).
+    Adam moves an entry about ``lr`` per step, so unit-size entries need ~1/lr steps to reach the
+    encoder's scale; until then the decoder sees codebook noise and the waveform cannot be
+    learnt. Harmless over 400k steps, fatal over a few hundred: ``tiny`` uses 0.01."""
 
     name: str = "paper"
     family: str = "sdcodec"
@@ -113,6 +121,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     data_workers: int = 8
     init_from_dac: str | None = None
+    codebook_init_scale: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("model", "data", "discriminator"):  # kept in their JSON form (lists, not tuples)
@@ -130,6 +139,8 @@ class TrainConfig:
                 raise ConfigError(f"TrainConfig.{name} must be at least 1, got {getattr(self, name)}")
         if self.scheduler.warmup_steps < 0:
             raise ConfigError("TrainConfig.scheduler.warmup_steps must be >= 0")
+        if self.codebook_init_scale <= 0:
+            raise ConfigError(f"TrainConfig.codebook_init_scale must be positive, got {self.codebook_init_scale}")
         if self.init_from_dac is not None and self.family != "sdcodec":
             raise ConfigError("TrainConfig.init_from_dac only applies to the sdcodec family")
 

@@ -7,7 +7,7 @@ own branch; then, on all outputs against their references at once
 
 1. discriminator step: least-squares GAN loss on (detached outputs, references);
 2. generator step: ``mel * L_mel + adv * L_adv + feature * L_feat + commitment * L_commit +
-   codebook * L_codebook`` (+ ``stft * L_stft`` and ``si_sdr * (-SI-SDR)`` of the audible references when weighted), with the discriminator just
+   codebook * L_codebook`` (+ ``stft * L_stft`` ``si_sdr * (-SI-SDR)`` of the audible references and ``waveform * L1`` when weighted), with the discriminator just
    updated; its gradients here stay local (``no_sync``) and are discarded.
 
 Without a discriminator (``discriminator=null``) only the mel, VQ (and STFT) terms remain.
@@ -44,6 +44,15 @@ def neg_si_sdr_of_audible(estimates: torch.Tensor, references: torch.Tensor) -> 
     return -values[audible].mean()
 
 
+@torch.no_grad()
+def scale_codebooks(model: nn.Module, factor: float) -> None:
+    """Multiplies every codebook (``nn.Embedding`` weight) of ``model`` by ``factor`` in place
+    (``TrainConfig.codebook_init_scale``)."""
+    for module in model.modules():
+        if isinstance(module, nn.Embedding):
+            module.weight.mul_(factor)
+
+
 @RECIPES.register("codec")
 class CodecRecipe(Recipe):
     """See the module docstring. Parts: ``generator`` (the codec), ``discriminator`` (if any)."""
@@ -55,6 +64,8 @@ class CodecRecipe(Recipe):
         from sdcodec.losses.spectral import sdcodec_mel_loss, sdcodec_stft_loss
 
         model = self.build_model()
+        if config.codebook_init_scale != 1.0:
+            scale_codebooks(model, config.codebook_init_scale)
         if config.init_from_dac:
             from sdcodec.init_dac import init_from_dac
 
@@ -106,6 +117,8 @@ class CodecRecipe(Recipe):
             terms["stft"] = self.stft_loss(fake, real)
         if weights.si_sdr > 0:
             terms["si_sdr"] = neg_si_sdr_of_audible(fake, real)
+        if weights.waveform > 0:
+            terms["waveform"] = (fake - real).abs().mean()
         loss_g = sum(getattr(weights, name) * value for name, value in terms.items())
         grad_norm_g = self.generator.update(loss_g)
         logs.update({name: value.detach() for name, value in terms.items()})
