@@ -22,8 +22,10 @@ Skips: silent reference (ViSQOL scores noise against silence as excellent), sile
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 from typing import Any, ClassVar
 
 import numpy as np
@@ -49,6 +51,22 @@ def prefer_workqueue_threads() -> None:
     numba.config.THREADING_LAYER = "workqueue"
 
 
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Sends file descriptor 2 to /dev/null for the duration: the LiteRT runtime prints an
+    "INFO: Created TensorFlow Lite XNNPACK delegate" line from C++ when the lattice model loads,
+    once per worker process, which no logging setting reaches. Python exceptions are unaffected."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 @functools.lru_cache(maxsize=None)
 def visqol_api(mode: str) -> Any:
     """A created ``visqol.VisqolApi`` for ``mode`` ("speech" or "audio"), one per process."""
@@ -62,8 +80,9 @@ def visqol_api(mode: str) -> Any:
     api = VisqolApi()
     if mode == "speech":
         try:
-            api.create(mode="speech", use_lattice_model=True,
-                       lattice_model_path=os.path.join(model_dir, SPEECH_MODEL))
+            with quiet_native_stderr():
+                api.create(mode="speech", use_lattice_model=True,
+                           lattice_model_path=os.path.join(model_dir, SPEECH_MODEL))
         except ImportError as error:
             raise MetricError("visqol (speech mode) needs the lattice mapper's runtime: "
                               "pip install ai-edge-litert==2.3.0") from error
