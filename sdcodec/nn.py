@@ -215,11 +215,19 @@ def _fold(g: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return torch._weight_norm(v, g, 0)
 
 
+def _unfold_norm(weight: torch.Tensor) -> torch.Tensor:
+    """The weight-norm magnitude ``g`` (``dim=0``) of a plain ``weight``: its norm per output slice."""
+    return torch.linalg.vector_norm(weight.reshape(weight.shape[0], -1), dim=1).reshape(
+        weight.shape[0], *([1] * (weight.dim() - 1)))
+
+
 def adapt_weight_norm_keys(state_dict: Mapping[str, torch.Tensor], target_keys: Iterable[str]) -> dict[str, torch.Tensor]:
     """Renames weight-norm entries of ``state_dict`` to the form ``target_keys`` (a model's keys) use.
 
-    Handles legacy ``weight_g/weight_v`` <-> ``parametrizations.weight.original0/1``, and either
-    form -> a folded plain ``weight`` when the model had ``remove_weight_norm`` applied. Keys
+    Handles legacy ``weight_g/weight_v`` <-> ``parametrizations.weight.original0/1``, either
+    form -> a folded plain ``weight`` when the model had ``remove_weight_norm`` applied, and a
+    folded ``weight`` -> either form (``g = ||weight||`` per output channel, ``v = weight``, which
+    the parametrization maps back to the same tensor exactly). Keys
     that need no change (or that match nothing) are passed through unchanged, so that a strict
     load still names any genuinely missing or unexpected key.
     """
@@ -230,6 +238,13 @@ def adapt_weight_norm_keys(state_dict: Mapping[str, torch.Tensor], target_keys: 
         if key in target:
             out[key] = value
             continue
+        if key.endswith("weight"):
+            prefix = key[: len(key) - len("weight")]
+            form = next((f for f in (_PARAM_FORM, _LEGACY_FORM) if all(prefix + x in target for x in f)), None)
+            if form is not None:
+                out[prefix + form[0]] = _unfold_norm(value)
+                out[prefix + form[1]] = value
+                continue
         for form in (_LEGACY_FORM, _PARAM_FORM):
             matched = next((i for i, suffix in enumerate(form) if key.endswith("." + suffix) or key == suffix), None)
             if matched is not None:

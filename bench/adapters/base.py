@@ -129,7 +129,17 @@ def load_eval_model(spec: ModelSpec | str) -> EvalModel:
     if family not in ADAPTERS:
         raise ConfigError(f"{path}: no benchmark adapter for model family {family!r}")
     label = spec.label or FAMILY_LABELS.get(family, family)
-    return ADAPTERS.get(family)(model, label, str(path), digest)
+    return ADAPTERS.get(family)(for_inference(model), label, str(path), digest)
+
+
+def for_inference(model: nn.Module) -> nn.Module:
+    """``model`` in eval mode with its weight norms folded into plain weights when it has any
+    (``remove_weight_norm``): the folded weight is the tensor the parametrization recomputes
+    at every call, so outputs are bit-identical and each convolution skips a norm and a divide."""
+    model = model.eval()
+    if hasattr(model, "remove_weight_norm"):
+        model.remove_weight_norm()
+    return model
 
 
 def _build_preset(text: str) -> tuple[nn.Module, str, str]:
