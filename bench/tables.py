@@ -18,12 +18,12 @@ from bench.registry import Registry
 
 TABLE_LAYOUTS: Registry["TableLayout"] = Registry("table layout")
 
-#: Display names of metrics and whether higher is better.
+#: Display names of metrics (which way is better comes from the metric registry).
 METRIC_LABELS: dict[str, str] = {
     "si_sdr": "SI-SDR", "si_sdri": "SI-SDRi", "visqol": "ViSQOL", "pesq": "PESQ",
-    "mel_distance": "Mel dist.", "stft_distance": "STFT dist.",
+    "mel_distance": "Mel dist.", "stft_distance": "STFT dist.", "visqol_audio": "ViSQOL (audio)",
+    "mel_distance_authors": "Mel dist. (authors)",
 }
-LOWER_IS_BETTER = {"mel_distance", "stft_distance"}
 TRACK_LABELS = {MIX: "Mix", "speech": "Speech", "music": "Music", "sfx": "SFX"}
 
 
@@ -162,7 +162,9 @@ def _best(rows: list[TableRow], column: Column) -> float | None:
              and not math.isnan(r.values[column][0])]
     if len(means) < 2:
         return None
-    return min(means) if column.metric in LOWER_IS_BETTER else max(means)
+    from bench.metrics import get_metric
+
+    return max(means) if get_metric(column.metric).higher_is_better else min(means)
 
 
 def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str) -> pd.DataFrame:

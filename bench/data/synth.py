@@ -42,8 +42,10 @@ from bench.constants import DNR_SAMPLE_RATE, TRACKS
 from bench.data.cache import cache_root
 from bench.errors import DataError
 
-#: Bumped when the generator changes, so that a cached default set is rewritten.
-SYNTH_VERSION = 1
+#: Bumped when the generator changes on purpose. The cache key also holds ``generator_hash()``,
+#: so that a set cached by an older generator is never reused (version 1 was reused that way
+#: after a change of the speech renderer, and models were trained on stale audio).
+SYNTH_VERSION = 2
 
 _TABLE_SIZE = 4096  # a power of two: phases wrap with a bit mask
 _SPEECH_RATE = 16_000
@@ -357,11 +359,19 @@ def write_synthetic_dnr(out_dir: str | Path, config: SynthConfig = SynthConfig()
     return out
 
 
+def generator_hash() -> str:
+    """First 8 hex digits of the SHA-256 of this module's source: the generator's identity."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
+
+
 def default_synth_root(config: SynthConfig = SynthConfig()) -> Path:
-    """The cached synthetic dataset of ``config`` (``<cache>/synth/dnr-synth-<hash>``), written
+    """The cached synthetic dataset of ``config``
+    (``<cache>/synth/dnr-synth-v<version>-<generator hash>-<config hash>``), written
     on first use. Safe when processes race: each writes a temporary folder and renames it."""
     parent = cache_root() / "synth"
-    target = parent / f"dnr-synth-v{SYNTH_VERSION}-{config_hash(config)}"
+    target = parent / f"dnr-synth-v{SYNTH_VERSION}-{generator_hash()}-{config_hash(config)}"
     if (target / _MARKER).is_file():
         return target
     try:
