@@ -10,8 +10,9 @@ batches in flight and resumes with exactly the clips that have no rows.
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,45 @@ def _rows(model: EvalModel, task: Task, scored: list[dict[str, Any]]) -> pd.Data
     return frame[ROW_COLUMNS]
 
 
+#: The phases of ``evaluate`` that ``profile`` times (seconds of wall-clock in this process).
+PHASES = ("load", "infer", "submit", "wait_metrics", "write")
+
+
+def _timed(items: Iterable[Any], profile: dict[str, float] | None, phase: str) -> Iterator[Any]:
+    """``items``, with the time spent waiting for each one added to ``profile[phase]``."""
+    iterator = iter(items)
+    while True:
+        start = time.perf_counter()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            if profile is not None:
+                profile[phase] = profile.get(phase, 0.0) + time.perf_counter() - start
+        yield item
+
+
+class _Clock:
+    """Adds the seconds spent inside ``with clock(phase):`` to ``profile[phase]`` (if any)."""
+
+    def __init__(self, profile: dict[str, float] | None) -> None:
+        self.profile = profile
+        self.phase = ""
+        self.start = 0.0
+
+    def __call__(self, phase: str) -> "_Clock":
+        self.phase = phase
+        return self
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.profile is not None:
+            self.profile[self.phase] = self.profile.get(self.phase, 0.0) + time.perf_counter() - self.start
+
+
 def evaluate(
     store: RunStore,
     models: Sequence[EvalModel],
@@ -47,6 +87,7 @@ def evaluate(
     max_in_flight: int = 4,
     shard: tuple[int, int] = (0, 1),
     done: set[tuple[str, str, str]] | None = None,
+    profile: dict[str, float] | None = None,
 ) -> int:
     """Scores every (model, task, clip) unit that the run has no rows for; returns units done.
 
@@ -55,8 +96,12 @@ def evaluate(
     ``done``: the units finished before this run started (default: read from ``store``); the
     ranks of a distributed run must all pass the set read BEFORE any rank writes, or their
     shards would disagree.
+    ``profile``: a dict to which the seconds of each of ``PHASES`` are added: waiting for the
+    DataLoader (``load``), the model (``infer``), tensor metrics and handing the pool its jobs
+    (``submit``), blocking on the pool's results (``wait_metrics``), appending parts (``write``).
     """
     rank, world = shard
+    clock = _Clock(profile)
     done = store.done_units() if done is None else done
     finished = 0
     for model in models:
@@ -80,14 +125,19 @@ def evaluate(
                     nonlocal finished
                     while in_flight and (block or in_flight[0][1].done()):
                         n_clips, handle = in_flight.popleft()
-                        store.append(_rows(model, task, handle.result()))
+                        with clock("wait_metrics"):
+                            scored = handle.result()
+                        with clock("write"):
+                            store.append(_rows(model, task, scored))
                         bar.update(n_clips)
                         finished += n_clips
 
-                for batch in loader:
-                    with torch.inference_mode():
+                for batch in _timed(loader, profile, "load"):
+                    with clock("infer"), torch.inference_mode():
                         items = task.infer(model, batch)
-                    in_flight.append((len(batch["clip_id"]), scorer.submit(items, metrics, model.sample_rate)))
+                    with clock("submit"):
+                        handle = scorer.submit(items, metrics, model.sample_rate)
+                    in_flight.append((len(batch["clip_id"]), handle))
                     flush(block=len(in_flight) >= max_in_flight)
                 flush(block=True)
     return finished

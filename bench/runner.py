@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 from bench.config import to_dict
@@ -33,8 +34,21 @@ def run_suite(config: RunConfig, out: str | Path | None = None, table_format: st
         from bench.report import render_tables
 
         print(render_tables([str(run_dir)], table_format, None, paper))
+        print(describe_profile(RunStore(run_dir).read_manifest()))
         print(f"results: {run_dir}")
     return [run_dir] if run_dir is not None else []
+
+
+def describe_profile(manifest: dict) -> str:
+    """One line on the last evaluation's speed and where its time went (``manifest["profiles"]``)."""
+    profiles = manifest.get("profiles") or []
+    if not profiles:
+        return ""
+    last = profiles[-1]
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in last["phases"].items())
+    rate = last["units_per_second"]
+    return (f"evaluated {last['units']} clip units in {last['seconds']:.1f} s"
+            + (f" ({rate:.2f}/s)" if rate else "") + (f"; {phases}" if phases else ""))
 
 
 def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
@@ -109,13 +123,19 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     store = RunStore(run_dir, writer=f"r{dist.rank}-" if dist.enabled else "")
     done = store.done_units()
     distributed.barrier(dist)  # every rank has read the finished units before any writes
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
     with Scorer(workers=config.metric_workers, progress=False) as scorer:
-        evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
-                 batch_size=config.batch_size, loader_workers=config.loader_workers,
-                 collate_fn=collate, progress=progress and dist.is_main,
-                 shard=(dist.rank, dist.world_size), done=done)
+        units = evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
+                         batch_size=config.batch_size, loader_workers=config.loader_workers,
+                         collate_fn=collate, progress=progress and dist.is_main,
+                         shard=(dist.rank, dist.world_size), done=done, profile=phases)
+    seconds = time.perf_counter() - start
     distributed.barrier(dist)
     if dist.is_main:
-        store.complete()
+        # this process's clock (rank 0 of a distributed run); clips = (model, task, clip) units
+        store.complete(profile={"units": units, "seconds": round(seconds, 3),
+                                "units_per_second": round(units / seconds, 3) if seconds > 0 else None,
+                                "phases": {k: round(v, 3) for k, v in phases.items()}})
     distributed.teardown(dist)
     return run_dir if dist.is_main else None

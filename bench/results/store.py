@@ -82,8 +82,9 @@ class RunStore:
         self.write_manifest(manifest)
         return False
 
-    def complete(self) -> pd.DataFrame:
-        """Writes ``clips.parquet`` and ``summary.csv``, marks the run complete; returns rows."""
+    def complete(self, profile: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Writes ``clips.parquet`` and ``summary.csv``, marks the run complete (recording
+        ``profile``, the evaluation's time per phase, when given); returns rows."""
         from bench.results.summary import summarize
 
         rows = self.rows()
@@ -91,6 +92,8 @@ class RunStore:
         atomic_write_frame(summarize(rows), self.run_dir / "summary.csv")
         manifest = self.read_manifest()
         manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)))
+        if profile is not None:
+            manifest.setdefault("profiles", []).append(profile)
         self.write_manifest(manifest)
         return rows
 
