@@ -7,7 +7,7 @@ import torch
 
 from bench.errors import ConfigError
 from sdcodec.train.data import TrainBatch, swapped_mixture
-from sdcodec.train.recipes.codec import neg_si_sdr_of_audible
+from sdcodec.train.objectives import neg_si_sdr_of_audible, neg_snr_of_audible, snr_per_output
 from sdcodec.train.targets import codec_outputs, source_of, source_stack
 
 
@@ -54,3 +54,21 @@ def test_si_sdr_term_ignores_silent_references():
     silent = neg_si_sdr_of_audible(est.requires_grad_(), torch.zeros_like(ref))
     assert silent.item() == 0.0
     silent.backward()
+
+
+def test_snr_objective_has_no_minimum_at_silence():
+    """-SNR: a silent output scores 0 dB and still gets a gradient towards the reference (under L1
+    a sparse track of a young model collapses to silence); a perfect output scores high; silent
+    references are left out as for SI-SDR."""
+    ref = torch.randn(3, 1, 800, generator=torch.Generator().manual_seed(1))
+    silent = torch.zeros_like(ref, requires_grad=True)
+    assert torch.allclose(snr_per_output(silent, ref), torch.zeros(3), atol=1e-4)
+    neg_snr_of_audible(silent, ref).backward()
+    assert silent.grad.abs().sum() > 0
+    assert (snr_per_output(ref.clone(), ref) > 60).all()
+    assert (snr_per_output(0.5 * ref, ref) - 20 * torch.log10(torch.tensor(2.0))).abs().max() < 1e-3
+    half_silent = ref.clone()
+    half_silent[1] = 0
+    est = ref + 0.1 * torch.randn(ref.shape, generator=torch.Generator().manual_seed(2))
+    both = neg_snr_of_audible(est[[0, 2]], ref[[0, 2]])
+    assert torch.allclose(neg_snr_of_audible(est, half_silent), both)

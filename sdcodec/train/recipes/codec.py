@@ -7,7 +7,7 @@ own branch; then, on all outputs against their references at once
 
 1. discriminator step: least-squares GAN loss on (detached outputs, references);
 2. generator step: ``mel * L_mel + adv * L_adv + feature * L_feat + commitment * L_commit +
-   codebook * L_codebook`` (+ ``stft * L_stft`` ``si_sdr * (-SI-SDR)`` of the audible references and ``waveform * L1`` when weighted), with the discriminator just
+   codebook * L_codebook`` (+ ``stft * L_stft`` ``si_sdr * (-SI-SDR)``, ``snr * (-SNR)`` of the audible references and ``waveform * L1`` when weighted), with the discriminator just
    updated; its gradients here stay local (``no_sync``) and are discarded.
 
 Without a discriminator (``discriminator=null``) only the mel, VQ (and STFT) terms remain.
@@ -22,26 +22,10 @@ import torch
 from torch import nn
 
 from bench.constants import MIX
+from sdcodec.train.objectives import neg_si_sdr_of_audible, neg_snr_of_audible
 from sdcodec.train.recipes import RECIPES, Recipe
 from sdcodec.train.runtime import no_sync
 from sdcodec.train.targets import codec_outputs
-
-
-#: References quieter than this mean square (-80 dBFS) are left out of the SI-SDR term: SI-SDR of
-#: a silent reference (a speech pause) is meaningless, about -50 dB, and would dominate the loss.
-SILENT_POWER = 1e-8
-
-
-def neg_si_sdr_of_audible(estimates: torch.Tensor, references: torch.Tensor) -> torch.Tensor:
-    """Negative SI-SDR (dB) of ``[N, 1, T]`` outputs, averaged over the audible references
-    (mean square above ``SILENT_POWER``); 0 (with a gradient path) when none is."""
-    from baselines.tdanet.loss import si_sdr_per_source
-
-    values = si_sdr_per_source(estimates, references)[:, 0]
-    audible = references.pow(2).mean((1, 2)) > SILENT_POWER
-    if not bool(audible.any()):
-        return estimates.sum() * 0.0
-    return -values[audible].mean()
 
 
 @torch.no_grad()
@@ -117,6 +101,8 @@ class CodecRecipe(Recipe):
             terms["stft"] = self.stft_loss(fake, real)
         if weights.si_sdr > 0:
             terms["si_sdr"] = neg_si_sdr_of_audible(fake, real)
+        if weights.snr > 0:
+            terms["snr"] = neg_snr_of_audible(fake, real)
         if weights.waveform > 0:
             terms["waveform"] = (fake - real).abs().mean()
         loss_g = sum(getattr(weights, name) * value for name, value in terms.items())

@@ -2,7 +2,9 @@
 
 The input is always the three-track mixture; estimate ``k`` is scored against stem ``k``
 (speech, music, sfx: the stems are named, so no permutation search), averaged over batch and
-stems (``baselines.tdanet.loss.neg_si_sdr``).
+the stems whose reference is audible (``sdcodec.train.objectives.neg_si_sdr_of_audible``: a
+silent reference, frequent for sfx in short segments, has no meaningful SI-SDR and would
+dominate the average).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class SeparatorRecipe(Recipe):
         return self.net.module
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
-        from baselines.tdanet.loss import neg_si_sdr
+        from sdcodec.train.objectives import neg_si_sdr_of_audible
 
         missing = [t for t in self.tracks if t not in batch.present]
         if missing:
@@ -47,6 +49,7 @@ class SeparatorRecipe(Recipe):
         with self.runtime.autocast():
             estimates = self.net.wrapped(batch.mix)
         references = source_stack(batch, self.tracks)[:, :, 0]
-        loss = neg_si_sdr(estimates.float(), references.float())
+        flat = estimates.shape[0] * estimates.shape[1], 1, estimates.shape[-1]
+        loss = neg_si_sdr_of_audible(estimates.float().reshape(flat), references.float().reshape(flat))
         grad_norm = self.net.update(loss)
         return {"loss": loss.detach(), "si_sdr": -loss.detach(), "grad_norm": grad_norm}
