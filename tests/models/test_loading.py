@@ -23,12 +23,12 @@ model:
   tracks: ['speech', 'music', 'sfx']
   enc_params:
     name: DACEncoder
-    d_model: 8
-    strides: [2, 4, 5, 8]
+    d_model: 16
+    strides: [2, 4, 5]
   dec_params:
     name: DACDecoder
     d_model: 64
-    strides: [8, 5, 4, 2]
+    strides: [5, 4, 2]
   quant_params:
     name: MultiSourceRVQ
     n_codebooks: [4, 4, 4]
@@ -154,4 +154,4 @@ def test_init_from_dac_copies_weights_with_the_authors_mapping(perturbed, tmp_pa
 def test_init_from_dac_of_another_shape_names_the_mismatch():
     dac = DAC(DAC_PRESETS["tiny"])
     with pytest.raises(CheckpointError, match="shape differs: encoder"):
-        init_from_dac(SDCodec(sdcodec_preset("tiny", encoder_dim=16)), dac)
+        init_from_dac(SDCodec(sdcodec_preset("tiny", encoder_dim=8)), dac)

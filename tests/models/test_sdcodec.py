@@ -23,7 +23,11 @@ def tiny(perturbed) -> SDCodec:
 @pytest.fixture(scope="module")
 def clip() -> torch.Tensor:
     generator = torch.Generator().manual_seed(11)
-    return 0.2 * torch.randn(2, 1, 8100, generator=generator)  # 0.51 s, 26 frames after padding
+    return 0.2 * torch.randn(2, 1, 8100, generator=generator)  # 0.51 s, FRAMES frames after padding
+
+
+#: Latent frames of the 8100-sample clip for the tiny preset (hop 40): ceil(8100 / 40).
+FRAMES = 203
 
 
 def test_shapes(tiny, clip):
@@ -34,13 +38,13 @@ def test_shapes(tiny, clip):
         q = tiny.quantize(z, "music")
         out = tiny.evaluate(clip, ["mix", *TRACKS])
         separated = tiny.separate(clip)
-    assert padded.shape == (2, 1, 26 * 320) and torch.equal(padded[..., :8100], clip)
-    assert z.shape == (2, config.latent_channels, 26)
-    assert q.z_q.shape == z.shape and q.codes.shape == (2, config.n_codebooks, 26)
-    assert q.codes.dtype == torch.long and q.latents.shape == (2, config.n_codebooks * config.codebook_dim, 26)
+    assert padded.shape == (2, 1, FRAMES * 40) and torch.equal(padded[..., :8100], clip)
+    assert z.shape == (2, config.latent_channels, FRAMES)
+    assert q.z_q.shape == z.shape and q.codes.shape == (2, config.n_codebooks, FRAMES)
+    assert q.codes.dtype == torch.long and q.latents.shape == (2, config.n_codebooks * config.codebook_dim, FRAMES)
     assert out.shape == (2, 4, 8100)
     assert set(separated) == set(TRACKS) and all(v.shape == (2, 1, 8100) for v in separated.values())
-    assert tiny.hop_length == 320 and tiny.sample_rate == 16000 and tiny.tracks == TRACKS
+    assert tiny.hop_length == 40 and tiny.sample_rate == 16000 and tiny.tracks == TRACKS
 
 
 def test_mixture_is_decoded_sum_of_branch_latents(tiny, clip):
@@ -108,7 +112,7 @@ def test_training_forward_semantics(tiny, clip):
     expected_book = (q["speech"].codebook_loss + q["sfx"].codebook_loss) / 2
     assert torch.allclose(out.codebook_loss, expected_book, atol=1e-6)
     assert out.perplexity["music"].shape == (tiny.config.n_codebooks,)
-    assert ((out.perplexity["music"] >= 1) & (out.perplexity["music"] <= 2 * 26)).all()
+    assert ((out.perplexity["music"] >= 1) & (out.perplexity["music"] <= 2 * FRAMES)).all()
     # gradients reach encoder, decoder and the present branches' projections
     (out.audio["mix"].abs().mean() + out.commitment_loss).backward()
     assert tiny.encoder.block[0].parametrizations.weight.original1.grad is not None
