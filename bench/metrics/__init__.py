@@ -9,8 +9,9 @@ name                   unit  better  what
 =====================  ====  ======  ============================================================
 si_sdr                 dB    higher  zero-mean scale-invariant SDR
 si_sdri                dB    higher  SI-SDR(estimate) - SI-SDR(mixture), needs the mixture
-visqol                 MOS   higher  ViSQOL v3 speech mode at 16 kHz, lattice mapper (authors')
+visqol                 MOS   higher  ViSQOL v3 speech mode at 16 kHz, exponential mapping (authors')
 visqol_audio           MOS   higher  ViSQOL v3 audio mode at 48 kHz, SVR mapper
+visqol_lattice         MOS   higher  ViSQOL v3 speech mode at 16 kHz, deep-lattice mapper (Google CLI)
 pesq                   MOS   higher  wideband PESQ (P.862.2) at 16 kHz
 stft_distance          L1    lower   multi-scale STFT distance (windows 2048, 512)
 mel_distance           L1    lower   7-scale mel distance, filters at the signal's rate (DAC)

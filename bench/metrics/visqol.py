@@ -1,17 +1,25 @@
 """ViSQOL v3 MOS-LQO (Chinen et al., QoMEX 2020), through ``visqol-python``.
 
-Two modes, as in the authors' ``src/metrics/visqol.py`` (their evaluation defaults to speech):
+Three configurations; the first two are the modes of the authors' ``src/metrics/visqol.py``
+(their evaluation defaults to speech):
 
-* ``visqol`` (speech mode): scored at 16 kHz, VAD-based patches, the deep-lattice quality mapper
-  (``lattice_..._raw.tflite``, the mapper the authors configure and Google's default); scores
-  range about 1 to 4.5 (identical speech: 4.5056 on Google's CA01 sample).
+* ``visqol`` (speech mode, the authors' default): scored at 16 kHz, VAD-based patches, the
+  exponential NSIM-to-MOS mapping scaled so that identical speech scores 5.0. This is what the
+  authors' code computes: it fills a ``VisqolConfig`` with ``use_speech_scoring=True`` and the
+  lattice file as ``svr_model_path`` but never sets ``use_lattice_model``, a proto3 bool whose
+  default is false, and Google's ``VisqolApi::Create`` reads it from the options
+  (``use_lattice_model = config_options.use_lattice_model()``), so the lattice mapper is off.
+  The paper's numbers agree: DAC's speech resynthesis scores 4.49 at 7.6 dB SI-SDR, above what
+  the lattice mapper gives identical speech (4.51 on Google's CA01 sample).
 * ``visqol_audio`` (audio mode): scored at 48 kHz, SVR quality mapper
   (``libsvm_nu_svr_model.txt``); identical signals score the mapper's maximum, 4.7321.
+* ``visqol_lattice`` (speech mode, deep-lattice mapper ``lattice_..._raw.tflite``): the default of
+  Google's command-line tool, which Google recommends for new work; not comparable with the
+  paper's numbers. Needs the ``ai-edge-litert`` runtime: without it this metric refuses to run
+  rather than fall back silently to the exponential mapping.
 
 Inputs at another rate are resampled with soxr (float64, its default high quality), as the
-authors do. ``visqol-python`` is a pure-Python port of Google's C++ ViSQOL (no Bazel build); the
-lattice mapper needs the ``ai-edge-litert`` runtime: without it this metric refuses to run rather
-than fall back to the polynomial mapper, which scores degraded speech up to 1-2 MOS higher.
+authors do. ``visqol-python`` is a pure-Python port of Google's C++ ViSQOL (no Bazel build).
 Agreement with Google's published conformance values is measured by
 ``bench.metrics.visqol_conformance`` (see docs/metrics.md).
 
@@ -67,34 +75,43 @@ def quiet_native_stderr():
         os.close(saved)
 
 
+#: ViSQOL configurations by mode name: ``visqol-python``'s ``VisqolApi.create`` arguments.
+MODES: dict[str, dict[str, Any]] = {
+    "speech": dict(mode="speech", use_lattice_model=False),  # the authors' (see the module docstring)
+    "speech-lattice": dict(mode="speech", use_lattice_model=True, lattice_model=SPEECH_MODEL),
+    "audio": dict(mode="audio", model=AUDIO_MODEL),
+}
+
+
 @functools.lru_cache(maxsize=None)
 def visqol_api(mode: str) -> Any:
-    """A created ``visqol.VisqolApi`` for ``mode`` ("speech" or "audio"), one per process."""
+    """A created ``visqol.VisqolApi`` for ``mode`` (a key of ``MODES``), one per process."""
     import logging
 
+    if mode not in MODES:
+        raise ValueError(f"unknown ViSQOL mode {mode!r}; known: {', '.join(MODES)}")
     prefer_workqueue_threads()
     from visqol import VisqolApi
 
     logging.getLogger("visqol").setLevel(logging.ERROR)  # per-call "consider resampling" notes
     model_dir = os.path.join(os.path.dirname(__import__("visqol").__file__), "model")
+    options = dict(MODES[mode])
+    if "model" in options:
+        options["model_path"] = os.path.join(model_dir, options.pop("model"))
+    if "lattice_model" in options:
+        options["lattice_model_path"] = os.path.join(model_dir, options.pop("lattice_model"))
     api = VisqolApi()
-    if mode == "speech":
-        try:
-            with quiet_native_stderr():
-                api.create(mode="speech", use_lattice_model=True,
-                           lattice_model_path=os.path.join(model_dir, SPEECH_MODEL))
-        except ImportError as error:
-            raise MetricError("visqol (speech mode) needs the lattice mapper's runtime: "
-                              "pip install ai-edge-litert==2.3.0") from error
-    elif mode == "audio":
-        api.create(mode="audio", model_path=os.path.join(model_dir, AUDIO_MODEL))
-    else:
-        raise ValueError(f"unknown ViSQOL mode {mode!r}")
+    try:
+        with quiet_native_stderr():
+            api.create(**options)
+    except ImportError as error:
+        raise MetricError(f"visqol ({mode} mode) needs the lattice mapper's runtime: "
+                          "pip install ai-edge-litert==2.3.0") from error
     return api
 
 
 class ViSQOL(ClipMetric):
-    """ViSQOL MOS-LQO in speech mode at 16 kHz (the authors' default)."""
+    """ViSQOL MOS-LQO in speech mode at 16 kHz, exponential mapping scaled to 5 (the authors')."""
 
     name: ClassVar[str] = "visqol"
     unit: ClassVar[str] = "MOS"
@@ -130,5 +147,13 @@ class ViSQOLAudio(ViSQOL):
     sample_rate: ClassVar[int | None] = 48_000
 
 
+class ViSQOLLattice(ViSQOL):
+    """ViSQOL MOS-LQO in speech mode at 16 kHz with the deep-lattice mapper (Google's CLI default)."""
+
+    name: ClassVar[str] = "visqol_lattice"
+    mode: ClassVar[str] = "speech-lattice"
+
+
 register(ViSQOL())
 register(ViSQOLAudio())
+register(ViSQOLLattice())

@@ -29,7 +29,7 @@ def test_identical_audio_scores_googles_identity_value(speech):
     assert GOOGLE_AUDIO_IDENTITY in {case.expected for case in CASES}
 
 
-@pytest.mark.parametrize("name", ["visqol", "visqol_audio"])
+@pytest.mark.parametrize("name", ["visqol", "visqol_audio", "visqol_lattice"])
 def test_scores_fall_monotonically_as_noise_grows(speech, name):
     clip = speech(2.0, 16000)
     scores = [score_clip([name], clip, clip, 16000)[name].value]
@@ -38,16 +38,28 @@ def test_scores_fall_monotonically_as_noise_grows(speech, name):
     assert 1.0 <= scores[-1] and scores[0] <= 5.0
 
 
-def test_speech_mode_uses_the_lattice_mapper_the_authors_configure(speech):
+def test_identical_speech_scores_five(speech):
+    """The authors' speech configuration (exponential mapping, scaled): a perfect NSIM maps to a
+    MOS of exactly 5.0 whatever the content (Google: "scaled to have a maximum MOS of 5.0")."""
     clip = speech(2.0, 16000)
-    degraded = noisy(clip, 20)
-    ours = get_metric("visqol")(degraded[None], clip[None], 16000)
-    assert visqol_api("speech").measure_from_arrays(clip, degraded, 16000).moslqo == float(ours[0])
+    assert score_clip(["visqol"], clip, clip, 16000)["visqol"].value == pytest.approx(5.0, abs=1e-9)
+    assert score_clip(["visqol_lattice"], clip, clip, 16000)["visqol_lattice"].value < 4.6
+
+
+def test_speech_mode_is_the_authors_exponential_mapping_not_the_lattice(speech):
+    """The authors' VisqolConfig leaves ``use_lattice_model`` at its proto3 default (false): the
+    ``visqol`` metric is visqol-python's exponential mapping, and ``visqol_lattice`` differs."""
     from visqol import VisqolApi
 
-    polynomial = VisqolApi()
-    polynomial.create(mode="speech", use_lattice_model=False)
-    assert abs(polynomial.measure_from_arrays(clip, degraded, 16000).moslqo - float(ours[0])) > 0.05
+    clip = speech(2.0, 16000)
+    degraded = noisy(clip, 20)
+    ours = float(get_metric("visqol")(degraded[None], clip[None], 16000)[0])
+    exponential = VisqolApi()
+    exponential.create(mode="speech", use_lattice_model=False)
+    assert exponential.measure_from_arrays(clip, degraded, 16000).moslqo == ours
+    lattice = float(get_metric("visqol_lattice")(degraded[None], clip[None], 16000)[0])
+    assert lattice == visqol_api("speech-lattice").measure_from_arrays(clip, degraded, 16000).moslqo
+    assert abs(lattice - ours) > 0.05
 
 
 @pytest.mark.parametrize("name,rate", [("visqol", 16000), ("visqol_audio", 48000)])
@@ -105,7 +117,7 @@ def test_a_missing_lattice_runtime_is_a_clear_error_before_any_worker_starts(mon
     monkeypatch.setattr(builtins, "__import__", no_litert)
     try:
         with pytest.raises(MetricError, match="pip install ai-edge-litert"):
-            MetricPool(["si_sdr", "visqol"], workers=2)
+            MetricPool(["si_sdr", "visqol_lattice"], workers=2)
     finally:
         monkeypatch.undo()
         visqol_api.cache_clear()
