@@ -53,12 +53,16 @@ class VectorQuantize(nn.Module):
 
         The per-example losses are mean squared errors between the projected input ``z_e`` and
         its codebook vector, one side detached each; ``z_q`` passes the gradient straight through.
+        When no gradient is recorded (``no_grad``/``inference_mode``, or nothing requires one),
+        the codebook vector itself is projected: ``z_e + (z_c - z_e)`` is ``z_c`` only up to float
+        round-off, and using ``z_c`` makes ``z_q`` bit-identical to ``from_codes`` of the codes,
+        so decoding transmitted codes gives exactly the audio of the encode path.
         """
         z_e = self.in_proj(z)
         z_c, codes = self.lookup(z_e)
         commitment = F.mse_loss(z_e, z_c.detach(), reduction="none").mean((1, 2))
         codebook = F.mse_loss(z_c, z_e.detach(), reduction="none").mean((1, 2))
-        z_st = z_e + (z_c - z_e).detach()  # straight-through estimator
+        z_st = z_e + (z_c - z_e).detach() if z_e.requires_grad else z_c  # straight-through estimator
         return self.out_proj(z_st), commitment, codebook, codes, z_e
 
     def embed(self, codes: torch.Tensor) -> torch.Tensor:
