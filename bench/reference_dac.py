@@ -35,9 +35,17 @@ def import_reference_dac() -> ModuleType | None:
         return None
 
 
-def reference_twin(model: nn.Module) -> nn.Module | None:
-    """The reference ``dac.model.DAC`` with ``model``'s encoder, decoder and (first branch)
-    quantizer configuration and weights, or None when the reference is unavailable."""
+def reference_twin(model: nn.Module, branch: str | None = None) -> nn.Module | None:
+    """The reference ``dac.model.DAC`` computing what ``model`` computes through one branch,
+    with the same weights (in eval mode), or None when the reference is unavailable.
+
+    ``branch`` (default the first) picks the quantizer: DAC's one RVQ, or an SD-Codec track's
+    branch, whose own layers become the reference's first codebooks and the shared layers
+    (``quantizer.shared_rvq``, when ``shared_codebooks > 0``) its last ones: DAC's RVQ quantizes
+    each layer's residual in turn, which is what own-then-shared does. The reference's
+    transposed convolutions take ``model``'s padding (its constructor fixes DAC 1.0.0's; the
+    SD-Codec authors' differs by a sample), so encoder output, codes and audio all agree.
+    """
     from sdcodec.nn import adapt_weight_norm_keys
 
     dac = import_reference_dac()
@@ -51,18 +59,28 @@ def reference_twin(model: nn.Module) -> nn.Module | None:
         codebook_size=cfg.codebook_size, codebook_dim=cfg.codebook_dim,
         sample_rate=cfg.sample_rate,
     )
-    ours = model.state_dict()
-    wanted = reference.state_dict().keys()
-    branch = model.branches[0]
-    prefix = f"quantizer.rvq_dict.{branch}." if hasattr(model.quantizer, "rvq_dict") else "quantizer."
-    state = {k: v for k, v in ours.items() if not k.startswith("quantizer.")}
-    state.update({"quantizer." + k[len(prefix):]: v for k, v in ours.items() if k.startswith(prefix)})
-    state = adapt_weight_norm_keys(state, wanted)
-    state = {k: v for k, v in state.items() if k in wanted}
-    missing = set(wanted) - set(state)
-    if missing:  # e.g. shared-codebook layouts: the branch alone is not a DAC quantizer
-        state.update({k: v for k, v in reference.state_dict().items() if k in missing and "quantizer" in k})
-    reference.load_state_dict(state, strict=True)
+    branch = model.branches[0] if branch is None else model.branch_of(branch)
+    quantizer = model.quantizer
+    if hasattr(quantizer, "rvq_dict"):  # SD-Codec: (key prefix, index of its first layer in DAC's RVQ)
+        layers = [(f"quantizer.rvq_dict.{branch}.quantizers.", 0)]
+        if getattr(quantizer, "shared_codebooks", 0) > 0:
+            layers.append(("quantizer.shared_rvq.quantizers.", quantizer.rvq_dict[branch].n_codebooks))
+    else:
+        layers = [("quantizer.quantizers.", 0)]
+    state = {}
+    for key, value in model.state_dict().items():
+        if not key.startswith("quantizer."):
+            state[key] = value
+            continue
+        for prefix, first in layers:
+            if key.startswith(prefix):
+                index, rest = key[len(prefix):].split(".", 1)
+                state[f"quantizer.quantizers.{int(index) + first}.{rest}"] = value
+    reference.load_state_dict(adapt_weight_norm_keys(state, reference.state_dict().keys()), strict=True)
+    ours_up = [m for m in model.decoder.modules() if isinstance(m, nn.ConvTranspose1d)]
+    theirs_up = [m for m in reference.decoder.modules() if isinstance(m, nn.ConvTranspose1d)]
+    for mine, theirs in zip(ours_up, theirs_up, strict=True):
+        theirs.padding, theirs.output_padding = mine.padding, mine.output_padding
     return reference.eval()
 
 

@@ -117,11 +117,14 @@ def time_call(fn: Callable[[], Any], device: str | torch.device, precision: str 
 
 
 def throughput_row(model: str, stage: str, device: str, precision: str, batch_size: int,
-                   clip_seconds: float, timing: Timing, implementation: str = "sdbench") -> dict[str, Any]:
-    """A result row: real-time factor (< 1 is faster than real time) and audio s per s."""
+                   clip_seconds: float, timing: Timing, implementation: str = "sdbench",
+                   branch: str = "all") -> dict[str, Any]:
+    """A result row: real-time factor (< 1 is faster than real time) and audio s per s.
+    ``branch``: ``"all"`` when the stage runs the whole model, else the one quantizer branch
+    (an SD-Codec track) it runs through."""
     audio_seconds = batch_size * clip_seconds
     return {
-        "model": model, "implementation": implementation, "stage": stage, "device": device,
+        "model": model, "implementation": implementation, "stage": stage, "branch": branch, "device": device,
         "precision": precision, "batch_size": batch_size, "clip_seconds": clip_seconds,
         "seconds_per_call": timing.seconds, "repeats": timing.repeats,
         "real_time_factor": timing.seconds / audio_seconds,

@@ -63,6 +63,24 @@ class CodecAdapter(EvalModel):
             "roundtrip": lambda: self.decode_codes(self.encode_codes(audio), length),
         }
 
+    def branch_stages(self, audio: torch.Tensor, branch: str) -> dict[str, Any]:
+        """The same three stages through ONE branch: encode = encoder + that branch's RVQ to
+        codes ``[B, N, F]``; decode = those codes -> latent -> decoder, trimmed to the input
+        length. What DAC's reference computes (``bench.reference_dac.reference_twin``), so the
+        throughput suite can time an SD-Codec branch against it like for like."""
+        branch = self.model.branch_of(branch)
+        length = audio.shape[-1]
+
+        def encode() -> torch.Tensor:
+            return self.model.quantize(self.model.encode(self.model.preprocess(audio)), branch).codes
+
+        def decode(codes: torch.Tensor) -> torch.Tensor:
+            return self.model.decode(self.model.from_codes({branch: codes})[branch])[..., :length]
+
+        with torch.inference_mode():
+            codes = encode()
+        return {"encode": encode, "decode": lambda: decode(codes), "roundtrip": lambda: decode(encode())}
+
 
 @ADAPTERS.register("sdcodec")
 class SDCodecAdapter(CodecAdapter):

@@ -17,6 +17,9 @@ from bench.results.store import RunStore
 from bench.runconfig import RunConfig
 from bench.suites.base import SUITES, Suite
 
+#: Model families timed against descript-audio-codec (same encoder/decoder architecture).
+REFERENCE_FAMILIES = ("dac", "sdcodec")
+
 #: The throughput grid when the user gives none: (batch sizes, clip seconds, precisions).
 THROUGHPUT_DEFAULTS = {
     "cpu": ((1, 4), (1.0,), ("fp32",)),
@@ -51,7 +54,15 @@ def _finish(store: RunStore, name: str, frame: pd.DataFrame) -> Path:
 
 def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = True,
                    echo: bool = True) -> Path:
-    """Times every model's stages over the grid; adds the reference DAC's speed and the ratio."""
+    """Times every model's stages over the grid; adds the reference DAC's speed and the ratio.
+
+    A codec of the DAC family (DAC, SD-Codec) is also timed as descript-audio-codec's own
+    modules carrying the same weights (``reference_twin``). DAC's stages are its whole model
+    (``branch`` "all"). SD-Codec's encoder and decoder are DAC's architecture, but it quantizes
+    with one RVQ per track: its stages over every branch have no reference counterpart, so its
+    first branch is timed alone as well (encoder + that branch's RVQ; codes -> decoder; rows with
+    ``branch`` = the track) and against the reference carrying that branch's weights.
+    """
     from tqdm import tqdm
 
     from bench.reference_dac import reference_stages, reference_twin
@@ -69,18 +80,26 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
     rows = []
     grid = [(m, p, b, s) for m in models for p in precisions for b in batches for s in seconds]
     generator = torch.Generator().manual_seed(config.seed)
+    twins: dict[int, tuple[str, torch.nn.Module] | None] = {}
     for model, precision, batch, clip in tqdm(grid, desc="throughput", disable=not progress):
         audio = torch.randn(batch, 1, int(clip * model.sample_rate), generator=generator).to(device) * 0.1
-        implementations = [("sdbench", model.stages(audio))]
-        if model.family == "dac":
-            twin = reference_twin(model.model)
-            if twin is not None:
-                implementations.append(("reference", reference_stages(twin.to(device), audio)))
-        for implementation, stages in implementations:
+        implementations = [("sdbench", "all", model.stages(audio))]
+        if model.family in REFERENCE_FAMILIES:
+            if id(model) not in twins:
+                branch = model.model.branches[0]
+                twin = reference_twin(model.model, branch)
+                twins[id(model)] = None if twin is None else (branch, twin.to(device))
+            if twins[id(model)] is not None:
+                branch, twin = twins[id(model)]
+                scope = "all" if len(model.model.branches) == 1 else branch
+                if scope != "all":
+                    implementations.append(("sdbench", scope, model.branch_stages(audio, branch)))
+                implementations.append(("reference", scope, reference_stages(twin, audio)))
+        for implementation, scope, stages in implementations:
             for stage, fn in stages.items():
                 timing = time_call(fn, device, precision)
                 rows.append(throughput_row(model.label, stage, str(device), precision, batch, clip,
-                                           timing, implementation))
+                                           timing, implementation, branch=scope))
     frame = pd.DataFrame(rows)
     run_dir = _finish(store, "throughput.csv", frame)
     if echo:
@@ -90,9 +109,11 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
 
 
 def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
-    """Our speed divided by the reference's for each (model, stage, device, precision, batch,
-    clip length) measured with both; > 1 means ours is faster."""
-    keys = ["model", "stage", "device", "precision", "batch_size", "clip_seconds"]
+    """Our speed divided by the reference's for each (model, stage, branch, device, precision,
+    batch, clip length) measured with both; > 1 means ours is faster."""
+    keys = ["model", "stage", "branch", "device", "precision", "batch_size", "clip_seconds"]
+    if "branch" not in frame:  # runs written before the column existed: whole-model stages
+        frame = frame.assign(branch="all")
     ours = frame[frame["implementation"] == "sdbench"].set_index(keys)["seconds_per_call"]
     ref = frame[frame["implementation"] == "reference"].set_index(keys)["seconds_per_call"]
     joined = pd.concat({"sdbench_s": ours, "reference_s": ref}, axis=1).dropna()
@@ -102,12 +123,15 @@ def speed_ratios(frame: pd.DataFrame) -> pd.DataFrame:
 
 def format_throughput(frame: pd.DataFrame) -> str:
     ours = frame[frame["implementation"] == "sdbench"]
-    shown = ours[["model", "stage", "device", "precision", "batch_size", "clip_seconds",
-                  "real_time_factor", "audio_seconds_per_second", "peak_memory_mb"]]
+    columns = ["model", "stage", "branch", "device", "precision", "batch_size", "clip_seconds",
+               "real_time_factor", "audio_seconds_per_second", "peak_memory_mb"]
+    shown = ours[[c for c in columns if c in ours]]
     text = shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
     ratios = speed_ratios(frame)
     if len(ratios):
-        text += "\n\nspeed vs descript-audio-codec (same process, same weights; >1: ours faster)\n"
+        text += ("\n\nspeed vs descript-audio-codec (same process, same weights; >1: ours faster; "
+                 "branch: 'all' = the whole model, a track = SD-Codec's encoder, that branch's RVQ "
+                 "and decoder)\n")
         text += ratios.to_string(index=False, float_format=lambda v: f"{v:.3g}")
     else:
         text += "\n\n(no reference ratio: descript-audio-codec is not importable here)"
