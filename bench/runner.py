@@ -33,7 +33,7 @@ def run_suite(config: RunConfig, out: str | Path | None = None, table_format: st
     if echo and run_dir is not None:
         from bench.report import render_tables
 
-        print(render_tables([str(run_dir)], table_format, None, paper))
+        print(render_tables([str(run_dir)], table_format, suite.layouts or None, paper))
         print(describe_profile(RunStore(run_dir).read_manifest()))
         print(f"results: {run_dir}")
     return [run_dir] if run_dir is not None else []
@@ -47,8 +47,35 @@ def describe_profile(manifest: dict) -> str:
     last = profiles[-1]
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in last["phases"].items())
     rate = last["units_per_second"]
+    done = last.get("units_already_done")
     return (f"evaluated {last['units']} clip units in {last['seconds']:.1f} s"
-            + (f" ({rate:.2f}/s)" if rate else "") + (f"; {phases}" if phases else ""))
+            + (f" ({rate:.2f}/s)" if rate else "")
+            + (f", {done} found done (resumed)" if done else "") + (f"; {phases}" if phases else ""))
+
+
+def split_model_spec(text: str):
+    """``[LABEL=]PATH`` -> ``ModelSpec``, where the label may itself hold ``=`` (the paper's
+    ``+ shared codebook (S=4)``) and so may a path: the split is at the first ``=`` after which
+    an existing file, an embedded checkpoint's name or a ``preset:`` follows; the whole text when
+    it names one itself; else at the last ``=`` (the load then says what is missing)."""
+    from bench.adapters.base import ModelSpec
+
+    def resolves(path: str) -> bool:
+        if path.startswith("preset:") or Path(path).is_file():
+            return True
+        if path and Path(path).suffix == "" and "/" not in path:
+            from sdcodec.pretrained import PRETRAINED_DIR, DEFAULT_FAMILIES
+
+            return path in DEFAULT_FAMILIES or (PRETRAINED_DIR / f"{path}.pt").is_file()
+        return False
+
+    if "=" not in text or resolves(text):
+        return ModelSpec(None, text)
+    positions = [i for i, char in enumerate(text) if char == "="]
+    for i in positions:
+        if resolves(text[i + 1:]):
+            return ModelSpec(text[:i], text[i + 1:])
+    return ModelSpec(text[:positions[-1]], text[positions[-1] + 1:])
 
 
 def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
@@ -59,7 +86,7 @@ def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     specs = config.models or suite.default_models
     if not specs:
         raise BenchError(f"suite {suite.name} needs --model")
-    models = [load_eval_model(spec).to(device or config.device) for spec in specs]
+    models = [load_eval_model(split_model_spec(spec)).to(device or config.device) for spec in specs]
     labels = [m.label for m in models]
     if len(set(labels)) != len(labels):
         raise BenchError(f"two models share a label ({', '.join(labels)}); name them LABEL=PATH")
@@ -134,7 +161,9 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     distributed.barrier(dist)
     if dist.is_main:
         # this process's clock (rank 0 of a distributed run); clips = (model, task, clip) units
-        store.complete(profile={"units": units, "seconds": round(seconds, 3),
+        # units: computed by this invocation; units_already_done: found in the folder at start
+        store.complete(profile={"units": units, "units_already_done": len(done),
+                                "seconds": round(seconds, 3),
                                 "units_per_second": round(units / seconds, 3) if seconds > 0 else None,
                                 "phases": {k: round(v, 3) for k, v in phases.items()}})
     distributed.teardown(dist)

@@ -2,8 +2,9 @@
 
 A layout says which summary rows it shows (task, metrics), what a table row is (a model, or an
 ablation variant) and which columns (track x metric). Cells read ``mean ± std``; the best of our
-rows per column is bold. With the paper's numbers (``paper=True``) each of our rows is followed by
-the matching published row and the difference (ours - paper) of the means.
+rows per column is bold. With the paper's numbers (``paper=True``) each of our rows that has a
+published counterpart (``paper_method``) is followed by it and by the difference (ours - paper)
+of the means.
 """
 
 from __future__ import annotations
@@ -35,11 +36,20 @@ class Column:
     input: str
     output: str
     metric: str
-    group: str  # upper header (track), the lower header is the metric
+    group: str  # upper header (track)
+    #: lower header when it is not the metric's name (the ood-coding table's branch)
+    sub: str = ""
 
     @property
     def label(self) -> str:
-        return METRIC_LABELS.get(self.metric, self.metric)
+        """The lower header: ``sub``, else the metric's display name."""
+        return self.sub or METRIC_LABELS.get(self.metric, self.metric)
+
+    @property
+    def heading(self) -> str:
+        """The one-line header of flat renderings (Markdown): ``Mix SI-SDR``, or
+        ``Speech in / Music branch`` where the lower header is not the metric."""
+        return f"{self.group} / {self.sub}" if self.sub else f"{self.group} {self.label}"
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,9 @@ TABLE_LAYOUTS.add("ablation", TableLayout(
     + tuple(Column("separation", MIX, t, "si_sdr", f"Sep. {TRACK_LABELS[t]}") for t in TRACKS),
     ("resynthesis", "separation")))
 TABLE_LAYOUTS.add("ood-coding", TableLayout(
-    "ood-coding", "Out-of-domain coding: each source (row of a model) through each branch (SI-SDR, dB)",
-    tuple(Column("ood-coding", s, b, "si_sdr", f"{TRACK_LABELS[s]} in") for s in TRACKS for b in TRACKS),
+    "ood-coding", "Out-of-domain coding: each source through each branch (SI-SDR, dB)",
+    tuple(Column("ood-coding", s, b, "si_sdr", f"{TRACK_LABELS[s]} in", f"{TRACK_LABELS[b]} branch")
+          for s in TRACKS for b in TRACKS),
     ("ood-coding",)))
 
 
@@ -118,6 +129,24 @@ def _format(mean: float, std: float | None, fmt: str, bold: bool, diff: bool = F
     return text
 
 
+def paper_method(layout: TableLayout, label: str, paper: pd.DataFrame,
+                 method_of: dict[str, tuple[str, str]] | None = None) -> tuple[str, str] | None:
+    """The paper's (method, variant) row for one of our model labels, or None when it has none.
+
+    ``method_of`` maps labels explicitly. Otherwise a label is its own method name (``SD-Codec``,
+    ``DAC``, ``TDANet``) in the main tables; in the ablation table it must be one of the paper's
+    variant names exactly (``SD-Codec``, ``+ separation enhance``, ``+ initialization from DAC``,
+    ``+ shared codebook (S=4)``, ...), so a variant the paper did not train (the tiny models'
+    ``+ shared codebook (S=1 of 4)``) gets no published row.
+    """
+    if method_of and label in method_of:
+        return method_of[label]
+    if layout.name == "ablation":
+        variants = set(paper.loc[paper["variant"] != "", "variant"])
+        return ("SD-Codec", label) if label in variants else None
+    return label, ""
+
+
 def build_rows(
     layout: TableLayout,
     summary: pd.DataFrame,
@@ -127,8 +156,10 @@ def build_rows(
 ) -> list[TableRow]:
     """Our rows (one per model) and, with ``paper``, the published row and the difference.
 
-    ``method_of`` maps a model label to the paper's (method, variant) pair; by default a label is
-    its own method name with no variant (``"SD-Codec"``, ``"DAC"``, ``"TDANet"``).
+    ``method_of`` maps a model label to the paper's (method, variant) pair (see
+    ``paper_method`` for the default). The published row is labelled with the paper's name for
+    it: the method (``SD-Codec (paper)``), or in the ablation table the variant
+    (``+ separation enhance (paper)``).
     """
     cells = layout.cells(summary)
     rows: list[TableRow] = []
@@ -138,11 +169,12 @@ def build_rows(
         rows.append(TableRow(model, "ours", values))
         if paper is None:
             continue
-        method, variant = (method_of or {}).get(model, (model, ""))
-        if layout.name == "ablation" and not variant:
-            variant = model
-        published = paper[(paper["method"] == method) & (paper["split"] == (split or "test"))]
-        published = published[published["variant"] == (variant if layout.name == "ablation" else "")]
+        match = paper_method(layout, model, paper, method_of)
+        if match is None:
+            continue
+        method, variant = match
+        published = paper[(paper["method"] == method) & (paper["split"] == (split or "test"))
+                          & (paper["variant"] == variant)]
         pub_values: dict[Column, tuple[float, float]] = {}
         for column in layout.columns:
             hit = published[(published["task"] == column.task) & (published["input"] == column.input)
@@ -150,7 +182,7 @@ def build_rows(
             if len(hit):
                 pub_values[column] = (float(hit["mean"].iloc[0]), float(hit["std"].iloc[0]))
         if pub_values:
-            rows.append(TableRow(f"{method} {variant}".strip() + " (paper)", "paper", pub_values))
+            rows.append(TableRow(f"{variant or method} (paper)", "paper", pub_values))
             rows.append(TableRow("Δ vs paper", "diff", {
                 c: (values[c][0] - pub_values[c][0], float("nan"))
                 for c in layout.columns if c in values and c in pub_values}))
@@ -185,7 +217,7 @@ def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str) -> pd.DataFram
 
 def render_markdown(layout: TableLayout, rows: list[TableRow]) -> str:
     frame = to_frame(layout, rows, "markdown")
-    header = ["Method"] + [f"{g} {m}" for g, m in frame.columns]
+    header = ["Method"] + [c.heading for c in layout.columns]
     lines = [f"**{layout.title}**", "", "| " + " | ".join(header) + " |",
              "|" + "|".join([":---"] + [":---:"] * (len(header) - 1)) + "|"]
     for label, values in zip(frame.index, frame.itertuples(index=False)):
@@ -229,7 +261,14 @@ RENDERERS = {"markdown": render_markdown, "latex": render_latex, "csv": render_c
 
 
 def layouts_for(summary: pd.DataFrame) -> list[TableLayout]:
-    """The layouts whose rows the summary holds (ablation only when asked for)."""
+    """The layouts whose tasks the summary holds, for runs whose suite names none. The ablation
+    layout is left out here (its tasks are resynthesis and separation, which every resynthesis +
+    separation run holds); ablation suites name it, and ``--layout ablation`` asks for it."""
     tasks = set(summary["task"])
     return [layout for name, layout in TABLE_LAYOUTS.items()
             if name != "ablation" and set(layout.tasks) <= tasks]
+
+
+def has_rows(layout: TableLayout, summary: pd.DataFrame) -> bool:
+    """Whether the summary holds any cell of ``layout``."""
+    return not layout.cells(summary).empty

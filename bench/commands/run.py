@@ -22,7 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--suite", required=True, choices=suites.names())
     parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]CKPT",
                         help="checkpoint (any supported format) or embedded default "
-                             "(sdcodec-tiny, dac-tiny, tdanet-tiny); repeatable")
+                             "(sdcodec-tiny, dac-tiny, tdanet-tiny, ...), optionally labelled "
+                             "(the label may hold '=': '+ shared codebook (S=4)=ckpt.pt'); "
+                             "repeatable")
     parser.add_argument("--data", default=None, help="DnR root (tr/ cv/ tt/); default: synthetic set")
     parser.add_argument("--split", choices=["val", "test"], default="test")
     parser.add_argument("--protocol", default="corrected", help="authors | corrected")
@@ -39,7 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default=None, help="run folder (default: results/runs/<suite>-...)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown",
                         help="format of the printed tables")
-    parser.add_argument("--paper", action="store_true", help="print the paper's numbers beside ours")
+    parser.add_argument("--paper", action="store_true",
+                        help="print the paper's numbers beside ours (a note says when the run's "
+                             "protocol is not the paper's)")
     parser.set_defaults(handler=run_suite_command)
 
 

@@ -18,9 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown")
     parser.add_argument("--layout", default=None,
                         help="table layout (resynthesis, separation, separation-mask, ablation, "
-                             "ood-coding); default: every layout the runs hold")
+                             "ood-coding); default: the layouts of the runs' suites")
     parser.add_argument("--paper", action="store_true",
-                        help="add the paper's published numbers and the difference")
+                        help="add the paper's published numbers (results/paper/ of the "
+                             "repository) and the difference")
     parser.add_argument("--out", default=None, help="write to this file instead of stdout")
     parser.set_defaults(handler=run_table)
 

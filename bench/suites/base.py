@@ -19,9 +19,12 @@ class Suite:
 
     ``tasks``: the clip-evaluation tasks (``bench.tasks.TASKS``) it runs on every model that can
     do them. ``default_models``: model specs used when the user names none (``LABEL=PATH`` or an
-    embedded default such as ``sdcodec-tiny``). ``layouts``: table layouts printed at the end.
-    ``runner``: a function ``(suite, RunConfig) -> Path`` for suites that are not clip
-    evaluations; None means the standard evaluation runner.
+    embedded default such as ``sdcodec-tiny``; a label may hold ``=``). ``layouts``: the table
+    layouts ``bench run`` prints at the end and ``bench table`` renders for the suite's runs by
+    default. ``runner``: a function ``(suite, RunConfig, out, progress=, echo=) -> Path`` for
+    suites that are not clip evaluations (throughput, bitrate: re-measured on every run, never
+    resumed); None means the standard, resumable evaluation runner. ``members``: the suites an
+    aggregate suite (``all``) runs in turn, each in its own folder.
     """
 
     name: str

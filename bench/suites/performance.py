@@ -226,5 +226,6 @@ SUITES.add("bitrate", Suite(
 ))
 SUITES.add("all", Suite(
     "all", "Every suite in turn.",
-    members=("resynthesis", "separation", "ood-coding", "bitrate", "throughput"),
+    members=("resynthesis", "separation", "ablation-shared-codebook", "ablation-separation-enhance",
+             "ablation-init-dac", "ood-coding", "bitrate", "throughput"),
 ))
