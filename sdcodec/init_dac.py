@@ -22,13 +22,20 @@ PARTS = ("encoder", "decoder", "quantizer")
 
 
 def _dac_state(dac_model_or_path: nn.Module | str | Path) -> dict[str, torch.Tensor]:
-    """A DAC state_dict in our weight-norm form, from a loaded model or any DAC checkpoint file."""
+    """A DAC state_dict in our weight-norm form, from a loaded model, any DAC checkpoint file, or
+    the name of an embedded DAC (``dac-tiny``) when no such file exists."""
     if isinstance(dac_model_or_path, nn.Module):
         model = dac_model_or_path
     else:
         from sdcodec.checkpoint import load_model
 
-        model = load_model(dac_model_or_path)
+        path = Path(dac_model_or_path)
+        if not path.exists() and path.name == str(dac_model_or_path):
+            from sdcodec.pretrained import EMBEDDED, embedded_checkpoint
+
+            if str(dac_model_or_path) in EMBEDDED:
+                path = embedded_checkpoint(str(dac_model_or_path))
+        model = load_model(path)
         if getattr(model, "family", None) != "dac":
             raise CheckpointError(f"{dac_model_or_path}: expected a DAC checkpoint, got family {model.family!r}")
     return model.state_dict()

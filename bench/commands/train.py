@@ -6,7 +6,7 @@ Examples::
     bench train --model dac --config tiny total_steps=200 optimizer.lr=3e-4
     bench train --resume runs/sdcodec-paper
     torchrun --nproc_per_node 8 -m bench.cli train --model sdcodec --config paper --out runs/x
-    bench train --defaults        # retrain the three embedded tiny models (sdcodec/pretrained/)
+    bench train --defaults        # retrain the embedded tiny models (sdcodec/pretrained/)
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="print the resolved configuration as JSON and exit")
     parser.add_argument("--list", action="store_true", help="list the named configurations and exit")
     parser.add_argument("--defaults", action="store_true",
-                        help="retrain the embedded tiny SD-Codec, DAC and TDANet checkpoints "
-                             "(sdcodec/pretrained/; CPU, minutes each)")
-    parser.add_argument("--families", default="sdcodec,dac,tdanet",
-                        help="with --defaults: which of them (comma-separated)")
+                        help="retrain the embedded tiny checkpoints: SD-Codec, DAC, TDANet and the tiny "
+                             "SD-Codec ablation variants (sdcodec/pretrained/; CPU, minutes each)")
+    parser.add_argument("--only", "--families", dest="only", default=None, metavar="NAMES",
+                        help="with --defaults: which of them, comma-separated embedded names "
+                             "(sdcodec-tiny-shared1) or families (sdcodec = sdcodec-tiny); default all")
     parser.set_defaults(handler=run_train)
 
 
@@ -83,9 +84,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.defaults:
         from sdcodec.train.defaults import train_defaults
 
-        families = [f.strip() for f in args.families.split(",") if f.strip()]
-        for family, path in train_defaults(families, device=args.device, progress=not args.no_progress).items():
-            print(f"{family}: wrote {path}")
+        names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
+        for name, path in train_defaults(names, device=args.device, progress=not args.no_progress).items():
+            print(f"{name}: wrote {path}")
         return 0
 
     from sdcodec.train.config import config_to_json

@@ -1,10 +1,11 @@
 """Retraining the embedded default checkpoints (``bench train --defaults``).
 
-For each family: train the ``tiny`` configuration (built-in synthetic set, CPU) in a temporary
-run folder, score the result on held-out synthetic clips (``sdcodec.train.quality``), and write
-``sdcodec/pretrained/<family>-tiny.pt`` (a project checkpoint) with its JSON sidecar
-``<family>-tiny.json``: the exact training configuration, the training data's content hash, the
-checkpoint's hash, the held-out scores, steps, seconds and the machine.
+For each embedded model (``sdcodec.pretrained.EMBEDDED``: the ``tiny`` SD-Codec, DAC and TDANet
+and the tiny SD-Codec ablation variants): train its named configuration (built-in synthetic set,
+CPU) in a temporary run folder, score the result on held-out synthetic clips
+(``sdcodec.train.quality``), and write ``sdcodec/pretrained/<name>.pt`` (a project checkpoint)
+with its JSON sidecar ``<name>.json``: the exact training configuration, the training data's
+content hash, the checkpoint's hash, the held-out scores, steps, seconds and the machine.
 """
 
 from __future__ import annotations
@@ -46,19 +47,22 @@ def training_data_hash(config: TrainConfig) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_default(family: str, out_dir: str | Path, device: str = "cpu", progress: bool = True,
+def train_default(name: str, out_dir: str | Path, device: str = "cpu", progress: bool = True,
                   config: TrainConfig | None = None) -> Path:
-    """Trains ``family``'s ``tiny`` configuration (or ``config``) and writes
-    ``out_dir/<family>-tiny.pt`` and its ``.json`` sidecar; returns the checkpoint path."""
+    """Trains the embedded model ``name`` (an ``EMBEDDED`` name, or a family for its ``tiny``
+    default) with its configuration (or ``config``) and writes ``out_dir/<name>.pt`` and its
+    ``.json`` sidecar; returns the checkpoint path."""
     from sdcodec.checkpoint import file_sha256, load_model
-    from sdcodec.pretrained import default_checkpoint_name
+    from sdcodec.pretrained import embedded_model
     from sdcodec.train.loop import export_model, train
     from sdcodec.train.quality import held_out_clips, model_quality
 
-    config = config or named_config("tiny", family)
-    out = Path(out_dir) / default_checkpoint_name(family)
+    entry = embedded_model(name)
+    family = entry.family
+    config = config or named_config(entry.config, family)
+    out = Path(out_dir) / f"{entry.name}.pt"
     data_hash = training_data_hash(config)
-    with tempfile.TemporaryDirectory(prefix=f"train-{family}-") as run:
+    with tempfile.TemporaryDirectory(prefix=f"train-{entry.name}-") as run:
         start = time.perf_counter()
         result = train(config, Path(run) / "run", device=device, progress=progress)
         seconds = time.perf_counter() - start
@@ -66,6 +70,7 @@ def train_default(family: str, out_dir: str | Path, device: str = "cpu", progres
     scores = model_quality(model, held_out_clips(**SIDECAR_CLIPS))
     export_model(model, config, out, result.step, meta={"data_hash": data_hash, "held_out": scores})
     sidecar = {
+        "name": entry.name,
         "family": family,
         "file": out.name,
         "sha256": file_sha256(out, 64),
@@ -76,33 +81,28 @@ def train_default(family: str, out_dir: str | Path, device: str = "cpu", progres
         "held_out": {"clips": "synthetic test split (tt/, corrected protocol)", **SIDECAR_CLIPS, "scores": scores},
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "torch": torch.__version__, "threads": torch.get_num_threads(), "device": device},
-        "retrain": f"bench train --defaults --families {family}",
+        "retrain": f"bench train --defaults --only {entry.name}",
     }
     out.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
     return out
 
 
-def train_defaults(families: Sequence[str] = ("sdcodec", "dac", "tdanet"), out_dir: str | Path | None = None,
+def train_defaults(names: Sequence[str] | None = None, out_dir: str | Path | None = None,
                    device: str = "cpu", progress: bool = True) -> dict[str, Path]:
-    """Retrains the embedded default checkpoints of ``families`` into ``out_dir`` (default: the
-    package's ``sdcodec/pretrained``); returns family -> checkpoint path."""
-    from sdcodec.pretrained import DEFAULT_FAMILIES, PRETRAINED_DIR
+    """Retrains the embedded models ``names`` (``EMBEDDED`` names or families; all when None), in
+    ``EMBEDDED`` order, into ``out_dir`` (default: the package's ``sdcodec/pretrained``); returns
+    name -> checkpoint path."""
+    from sdcodec.pretrained import EMBEDDED, PRETRAINED_DIR, embedded_model
 
     out = Path(out_dir) if out_dir is not None else PRETRAINED_DIR
-    written: dict[str, Path] = {}
-    for family in families:
-        if family not in DEFAULT_FAMILIES:
-            from bench.errors import ConfigError
-
-            raise ConfigError(f"no embedded default for {family!r}; known: {', '.join(DEFAULT_FAMILIES)}")
-        written[family] = train_default(family, out, device=device, progress=progress)
-    return written
+    wanted = {embedded_model(n).name for n in (names if names is not None else EMBEDDED)}
+    return {name: train_default(name, out, device=device, progress=progress) for name in EMBEDDED if name in wanted}
 
 
 def describe(info: dict[str, Any]) -> str:
     """One line about a sidecar: family, steps, time and held-out scores."""
     scores = info["held_out"]["scores"]
-    parts = [f"{info['family']}: {info['steps']} steps in {info['train_seconds']:.0f} s"]
+    parts = [f"{info.get('name', info['family'])}: {info['steps']} steps in {info['train_seconds']:.0f} s"]
     if "mix_si_sdr" in scores:
         parts.append(f"mixture SI-SDR {scores['mix_si_sdr']:.1f} dB")
     if "si_sdri" in scores:
