@@ -53,31 +53,6 @@ def describe_profile(manifest: dict) -> str:
             + (f", {done} found done (resumed)" if done else "") + (f"; {phases}" if phases else ""))
 
 
-def split_model_spec(text: str):
-    """``[LABEL=]PATH`` -> ``ModelSpec``, where the label may itself hold ``=`` (the paper's
-    ``+ shared codebook (S=4)``) and so may a path: the split is at the first ``=`` after which
-    an existing file, an embedded checkpoint's name or a ``preset:`` follows; the whole text when
-    it names one itself; else at the last ``=`` (the load then says what is missing)."""
-    from bench.adapters.base import ModelSpec
-
-    def resolves(path: str) -> bool:
-        if path.startswith("preset:") or Path(path).is_file():
-            return True
-        if path and Path(path).suffix == "" and "/" not in path:
-            from sdcodec.pretrained import PRETRAINED_DIR, DEFAULT_FAMILIES
-
-            return path in DEFAULT_FAMILIES or (PRETRAINED_DIR / f"{path}.pt").is_file()
-        return False
-
-    if "=" not in text or resolves(text):
-        return ModelSpec(None, text)
-    positions = [i for i, char in enumerate(text) if char == "="]
-    for i in positions:
-        if resolves(text[i + 1:]):
-            return ModelSpec(text[:i], text[i + 1:])
-    return ModelSpec(text[:positions[-1]], text[positions[-1] + 1:])
-
-
 def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     """Loads the configured models (or the suite's defaults) onto ``device`` (default: the
     configured one)."""
@@ -86,7 +61,7 @@ def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     specs = config.models or suite.default_models
     if not specs:
         raise BenchError(f"suite {suite.name} needs --model")
-    models = [load_eval_model(split_model_spec(spec)).to(device or config.device) for spec in specs]
+    models = [load_eval_model(spec).to(device or config.device) for spec in specs]
     labels = [m.label for m in models]
     if len(set(labels)) != len(labels):
         raise BenchError(f"two models share a label ({', '.join(labels)}); name them LABEL=PATH")

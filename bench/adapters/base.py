@@ -31,9 +31,29 @@ class ModelSpec:
     path: str
 
 
+def _names_a_model(path: str) -> bool:
+    """Whether ``path`` can be loaded: a ``preset:``, an existing file, or an embedded name."""
+    if path.startswith("preset:") or Path(path).is_file():
+        return True
+    if path and Path(path).suffix == "" and "/" not in path:
+        from sdcodec.pretrained import DEFAULT_FAMILIES, EMBEDDED
+
+        return path in DEFAULT_FAMILIES or path in EMBEDDED
+    return False
+
+
 def parse_model_spec(text: str) -> ModelSpec:
-    label, sep, path = text.partition("=")
-    return ModelSpec(label if sep else None, path if sep else text)
+    """``[LABEL=]PATH`` -> ``ModelSpec``, where the label may itself hold ``=`` (the paper's
+    ``+ shared codebook (S=4)``) and so may a path: the split is at the first ``=`` after which
+    an existing file, an embedded checkpoint's name or a ``preset:`` follows; the whole text when
+    it names one itself; else at the last ``=`` (the load then says what is missing)."""
+    if "=" not in text or _names_a_model(text):
+        return ModelSpec(None, text)
+    positions = [i for i, char in enumerate(text) if char == "="]
+    for i in positions:
+        if _names_a_model(text[i + 1:]):
+            return ModelSpec(text[:i], text[i + 1:])
+    return ModelSpec(text[:positions[-1]], text[positions[-1] + 1:])
 
 
 def resolve_checkpoint(path: str) -> Path:
