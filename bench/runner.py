@@ -113,7 +113,10 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
                     "hash": data_hash, "n_clips": len(clip_ids), "synthetic": config.data is None},
         "models": [m.describe() for m in models],
     }
-    identity = {"config": record["config"], "dataset": data_hash,
+    # The processes that decode audio and score metrics do not change a result: a run resumes
+    # whatever their number.
+    neutral = ("loader_workers", "metric_workers")
+    identity = {"config": {k: v for k, v in record["config"].items() if k not in neutral}, "dataset": data_hash,
                 "models": [(m.label, m.checkpoint_hash) for m in models]}
     config_hash = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"

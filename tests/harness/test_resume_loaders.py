@@ -102,3 +102,8 @@ def test_loader_workers_give_the_same_values(tmp_path) -> None:
     pd.testing.assert_frame_equal(two, zero, check_exact=True)
     manifest = json.loads((tmp_path / "w2" / "manifest.json").read_text())
     assert manifest["config"]["loader_workers"] == 2  # the option really reached the run
+    # The worker counts do not change results, so they are not part of the run's identity: the
+    # same run with other counts resumes in its folder (here: finds every unit done).
+    assert bench(*common, "--loader-workers", "2", "--workers", "1", "--out", str(tmp_path / "w0")) == 0
+    profile = json.loads((tmp_path / "w0" / "manifest.json").read_text())["profiles"][-1]
+    assert profile["units"] == 0 and profile["units_already_done"] == 4  # (model, task, clip) units
