@@ -27,15 +27,32 @@ _PARAM_FORM = ("parametrizations.weight.original0", "parametrizations.weight.ori
 _LEGACY_FORM = ("weight_g", "weight_v")
 
 
+def _records_grad(*tensors: torch.Tensor) -> bool:
+    """Whether autograd records an op on ``tensors`` (False under ``no_grad``/``inference_mode``)."""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
 def snake(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """Snake activation ``x + sin(alpha x)^2 / alpha`` (periodic inductive bias for audio).
 
     ``x``: ``[batch, channels, ...]``; ``alpha``: ``[1, channels, 1]``. The 1e-9 keeps a zero
     alpha finite, as in DAC.
+
+    Without autograd the four elementwise steps run in place on ONE new buffer: the same
+    operations on the same operands (IEEE products and sums commute), so the output is
+    bit-identical to the out-of-place form, but three activation-sized allocations and memory
+    passes per call are saved. On the CPU these cost more than the arithmetic (one thread,
+    ``[1, 96, 16000]``: about 2.4 ms in place against 13-14 ms for DAC's ``torch.jit.script``
+    snake, which allocates every intermediate, since the CPU JIT does not fuse it).
     """
     shape = x.shape
     flat = x.reshape(shape[0], shape[1], -1)
-    out = flat + torch.reciprocal(alpha + 1e-9) * torch.sin(alpha * flat).pow(2)
+    inv_alpha = torch.reciprocal(alpha + 1e-9)
+    if _records_grad(x, alpha):
+        out = flat + inv_alpha * torch.sin(alpha * flat).pow(2)
+    else:
+        out = torch.mul(alpha, flat)
+        out.sin_().pow_(2).mul_(inv_alpha).add_(flat)
     return out.reshape(shape)
 
 
@@ -78,6 +95,8 @@ class ResidualUnit(nn.Module):
         trim = (x.shape[-1] - y.shape[-1]) // 2
         if trim > 0:
             x = x[..., trim:-trim]
+        if y.dtype == x.dtype and not _records_grad(x, y):
+            return y.add_(x)  # y is this call's own buffer; y + x == x + y exactly
         return x + y
 
 

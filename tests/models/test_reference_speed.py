@@ -1,23 +1,46 @@
 """Encode and decode speed of our DAC 16 kHz against descript-audio-codec, the reference
-implementation, measured in the same process (pytest-benchmark for ours, the same number of
-``torch.utils.benchmark`` runs for the reference). The model is the paper-sized DAC 16 kHz
-(74.18 M parameters, random weights: speed does not depend on their values) on 1 s of audio,
-batch 1, CPU fp32. The ratio (reference time / ours; above 1 means we are faster) is printed and
-stored in the benchmark's ``extra_info``; the test fails when ours is clearly slower."""
+implementation, measured in the same process on the same weights. The model is the paper-sized
+DAC 16 kHz (74.18 M parameters, random weights: speed does not depend on their values) on 1 s of
+audio, batch 1, CPU fp32; ours as the benchmark runs it (weight norm folded, in-place Snake),
+the reference as published (weight norm recomputed per call, ``torch.jit.script`` Snake).
+
+The two are interleaved, one reference call before each of our calls (pytest-benchmark times
+ours; the reference is timed in the benchmark's untimed ``setup``), so load from other processes
+hits both alike; the ratio is the reference's median over ours (above 1: we are faster). It is
+printed and stored in the benchmark's ``extra_info``.
+
+Measured on the development machine (2-core CPU VM shared with training jobs, load average
+3.3-4.0, one torch thread; torch 2.13 CPU, descript-audio-codec 1.0.0):
+
+* interleaved medians of 15 pairs, two runs: encode ours 314/325 ms vs reference 344/356 ms
+  (ratio 1.095/1.097; before the in-place Snake and residual add, 1.01-1.08 in three runs:
+  about on par, an encode being over 80% convolutions, which both run through the same oneDNN
+  kernels, and the rest Snake's allocations); decode ours 749/720 ms vs 828/819 ms (1.106/1.138; ours skips
+  the reference's weight norm, recomputed for every convolution at every call);
+* this test (9 pairs), three runs: encode 1.109, 1.101, 1.085; decode 1.110, 1.141, 1.103.
+  Over all runs the ratio is 1.096 +- 0.009 (encode) and 1.118 +- 0.017 (decode), while single
+  pairs range 0.83-1.30 under that load.
+
+The bound is the issue's requirement, ours not slower (1.0): 7 (encode) and 6 (decode)
+standard deviations below the measured ratios, so noise does not trip it, and any real
+regression that costs more than the roughly 10% lead does. A bound above 1.0 would assert a
+speedup that rests on this VM's allocation costs rather than on the requirement.
+"""
 
 from __future__ import annotations
 
+import statistics
+import time
+
 import pytest
 import torch
-import torch.utils.benchmark as torch_benchmark
 
 from bench.adapters.base import load_eval_model
 from bench.reference_dac import reference_stages, reference_twin
 
-#: Ours may not be slower than this fraction of the reference's speed (timing noise on a loaded
-#: 2-core CI machine; measured ratios are 1.04-1.10 on an idle one).
-MIN_RATIO = 0.85
-ROUNDS = 5
+#: Ours may not be slower than the reference (ratio of interleaved medians; see the docstring).
+MIN_RATIO = 1.0
+ROUNDS = 9
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +53,30 @@ def models():
     return ours.stages(audio), reference_stages(reference, audio)
 
 
-def _reference_seconds(fn) -> float:
-    """Median seconds per call of ``fn`` (one warm-up, then ``ROUNDS`` timed calls)."""
-    with torch.inference_mode():
-        fn()
-        timer = torch_benchmark.Timer("fn()", globals={"fn": fn}, num_threads=torch.get_num_threads())
-        return timer.timeit(ROUNDS).median
-
-
 @pytest.mark.parametrize("stage", ["encode", "decode"])
 def test_ours_is_not_slower_than_descript_audio_codec(benchmark, models, stage, capsys):
     ours, reference = models
     benchmark.group = f"dac16k-1s-{stage}"
+    reference_seconds: list[float] = []
 
     def call():
         with torch.inference_mode():
             return ours[stage]()
 
-    out = benchmark.pedantic(call, rounds=ROUNDS, warmup_rounds=1)
+    def setup():  # untimed by pytest-benchmark: one reference call before each of ours
+        with torch.inference_mode():
+            start = time.perf_counter()
+            reference[stage]()
+            reference_seconds.append(time.perf_counter() - start)
+
+    out = benchmark.pedantic(call, setup=setup, rounds=ROUNDS, warmup_rounds=1)
     assert out is not None
-    ref_seconds = _reference_seconds(reference[stage])
+    assert len(reference_seconds) == ROUNDS + 1  # the warm-up round's call is dropped below
+    ref_seconds = statistics.median(reference_seconds[1:])
     our_seconds = benchmark.stats.stats.median
     ratio = ref_seconds / our_seconds
     benchmark.extra_info.update(reference_seconds=ref_seconds, ratio_vs_reference=ratio)
     with capsys.disabled():
-        print(f"\n[DAC 16k {stage}, 1 s, batch 1, CPU] ours {our_seconds * 1e3:.1f} ms, "
-              f"descript-audio-codec {ref_seconds * 1e3:.1f} ms: {ratio:.2f}x")
-    assert ratio > MIN_RATIO, f"ours is {1 / ratio:.2f}x slower than the reference at {stage}"
+        print(f"\n[DAC 16k {stage}, 1 s, batch 1, CPU, {torch.get_num_threads()} thread(s)] ours "
+              f"{our_seconds * 1e3:.1f} ms, descript-audio-codec {ref_seconds * 1e3:.1f} ms: {ratio:.3f}x")
+    assert ratio >= MIN_RATIO, f"ours is {1 / ratio:.3f}x slower than the reference at {stage}"
