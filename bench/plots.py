@@ -70,15 +70,23 @@ def plot_ood_heatmap(rows: pd.DataFrame, run_dir: Path):
 
 @PLOTS.register("throughput")
 def plot_throughput(rows: pd.DataFrame, run_dir: Path):
-    """Seconds of audio per second against batch size, per model, stage, device and precision."""
+    """Seconds of audio per second against batch size: one line per model and implementation
+    (ours, descript-audio-codec) and branch (one-branch timings of SD-Codec apart from the whole
+    model), styled by device and precision; one column per stage, one row per clip length."""
     path = run_dir / "throughput.csv"
     if not path.is_file():
         return None
     data = pd.read_csv(path)
     plt, sns = _matplotlib()
-    data = data.assign(setting=data["device"] + " " + data["precision"])
-    grid = sns.relplot(data=data, x="batch_size", y="audio_seconds_per_second", hue="model",
-                       style="setting", col="stage", kind="line", marker="o", height=3, aspect=1.1)
+    label = data["model"].astype(str)
+    if "implementation" in data:
+        label = label + data["implementation"].map(lambda i: "" if i == "sdbench" else f" ({i})")
+    if "branch" in data:
+        label = label + data["branch"].map(lambda b: "" if b == "all" else f" [{b} branch]")
+    data = data.assign(line=label, setting=data["device"] + " " + data["precision"])
+    rows = "clip_seconds" if "clip_seconds" in data and data["clip_seconds"].nunique() > 1 else None
+    grid = sns.relplot(data=data, x="batch_size", y="audio_seconds_per_second", hue="line",
+                       style="setting", col="stage", row=rows, kind="line", marker="o", height=3, aspect=1.1)
     grid.set(xscale="log", yscale="log")
     grid.set_axis_labels("batch size", "audio s / s")
     return grid.figure
