@@ -18,11 +18,12 @@ def clip(seconds=0.5, seed=0, rate=16000):
 
 
 def test_registry_holds_every_metric_with_its_properties():
-    assert set(METRICS.names()) >= {"si_sdr", "si_sdri", "visqol", "visqol_audio", "pesq",
+    assert set(METRICS.names()) >= {"si_sdr", "si_sdri", "visqol", "visqol_audio", "visqol_lattice", "pesq",
                                     "stft_distance", "mel_distance", "mel_distance_authors"}
     assert [n for n in METRICS.names() if get_metric(n).needs_mixture] == ["si_sdri"]
-    assert {n for n in METRICS.names() if get_metric(n).cpu_bound} == {"visqol", "visqol_audio", "pesq"}
+    assert {n for n in METRICS.names() if get_metric(n).cpu_bound} == {"visqol", "visqol_audio", "visqol_lattice", "pesq"}
     assert get_metric("visqol").sample_rate == 16000 and get_metric("visqol_audio").sample_rate == 48000
+    assert get_metric("visqol_lattice").sample_rate == 16000
     assert not get_metric("mel_distance").higher_is_better and get_metric("si_sdr").unit == "dB"
     with pytest.raises(ConfigError, match="unknown metric 'sisdr'.*si_sdr"):
         get_metric("sisdr")

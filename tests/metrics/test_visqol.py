@@ -69,7 +69,10 @@ def test_inputs_at_another_rate_are_resampled_with_soxr_like_the_authors(speech,
     direct = score_clip([name], degraded, clip, 32000)[name].value
     by_hand = score_clip([name], soxr.resample(degraded, 32000, rate), soxr.resample(clip, 32000, rate),
                          rate)[name].value
-    assert direct == by_hand
+    # Equal up to the last bits: visqol-python's numba kernels may sum in another order from one
+    # call to the next (seen: 2.689639512996429 vs ...431 in audio mode); another resampler would
+    # move the score by far more than 1e-9.
+    assert direct == pytest.approx(by_hand, abs=1e-9)
 
 
 def test_skips_silent_reference_silent_estimate_and_short_clips(speech):
