@@ -70,7 +70,9 @@ def cpu_peak_memory_bytes(fn: Callable[[], Any]) -> int:
     from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    from bench.quiet import quiet_native_stderr
+
+    with quiet_native_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         result = fn()
         del result
     events = [event for event in prof.profiler.kineto_results.events()

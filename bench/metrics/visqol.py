@@ -30,7 +30,6 @@ Skips: silent reference (ViSQOL scores noise against silence as excellent), sile
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -39,6 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bench.errors import MetricError
+from bench.quiet import quiet_native_stderr
 from bench.metrics.base import ClipMetric, Unscorable, register, resample
 
 SPEECH_MODEL = "lattice_tcditugenmeetpackhref_ls2_nl60_lr12_bs2048_learn.005_ep2400_train1_7_raw.tflite"
@@ -57,22 +57,6 @@ def prefer_workqueue_threads() -> None:
     except ImportError:  # visqol-python then runs its numpy code
         return
     numba.config.THREADING_LAYER = "workqueue"
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Sends file descriptor 2 to /dev/null for the duration: the LiteRT runtime prints an
-    "INFO: Created TensorFlow Lite XNNPACK delegate" line from C++ when the lattice model loads,
-    once per worker process, which no logging setting reaches. Python exceptions are unaffected."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 #: ViSQOL configurations by mode name: ``visqol-python``'s ``VisqolApi.create`` arguments.
