@@ -43,43 +43,31 @@ class CodecAdapter(EvalModel):
         return dict(zip(names, audio.split(batch)))
 
     # -- code streams (bitrate and throughput suites) -------------------------------------------
-    def encode_codes(self, audio: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Audio ``[B, 1, T]`` -> codes per branch ``[B, N, F]`` (what a sender transmits)."""
+    def encode_codes(self, audio: torch.Tensor, branches: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """Audio ``[B, 1, T]`` -> codes ``[B, N, F]`` per branch (every branch, or the tracks
+        ``branches``): what a sender transmits."""
         z = self.model.encode(self.model.preprocess(audio))
-        return {b: self.model.quantize(z, b).codes for b in self.model.branches}
+        return {b: self.model.quantize(z, b).codes for b in (branches or self.model.branches)}
 
     def decode_codes(self, codes: dict[str, torch.Tensor], length: int) -> torch.Tensor:
-        """Codes per branch -> the mixture ``[B, 1, length]`` (sum of the branches' latents)."""
-        latents = self.model.from_codes(codes)
-        return self.model.decode(torch.stack(list(latents.values())).sum(0))[..., :length]
+        """Codes per branch -> audio ``[B, 1, length]`` decoded from the sum of their latents:
+        the mixture when every branch is given, a track's estimate when only its branch is."""
+        latents = list(self.model.from_codes(codes).values())
+        latent = latents[0] if len(latents) == 1 else torch.stack(latents).sum(0)
+        return self.model.decode(latent)[..., :length]
 
-    def stages(self, audio: torch.Tensor) -> dict[str, Any]:
-        """Callables timed by the throughput suite: encode, decode, round trip."""
-        codes = self.encode_codes(audio)
+    def stages(self, audio: torch.Tensor, branches: list[str] | None = None) -> dict[str, Any]:
+        """Callables timed by the throughput suite: encode (to codes), decode (from them), round
+        trip, through every branch or through ``branches`` only. One SD-Codec branch (encoder,
+        that branch's RVQ, decoder) is what DAC's reference computes
+        (``bench.reference_dac.reference_twin``), so it is timed against it like for like."""
+        codes = self.encode_codes(audio, branches)
         length = audio.shape[-1]
         return {
-            "encode": lambda: self.encode_codes(audio),
+            "encode": lambda: self.encode_codes(audio, branches),
             "decode": lambda: self.decode_codes(codes, length),
-            "roundtrip": lambda: self.decode_codes(self.encode_codes(audio), length),
+            "roundtrip": lambda: self.decode_codes(self.encode_codes(audio, branches), length),
         }
-
-    def branch_stages(self, audio: torch.Tensor, branch: str) -> dict[str, Any]:
-        """The same three stages through ONE branch: encode = encoder + that branch's RVQ to
-        codes ``[B, N, F]``; decode = those codes -> latent -> decoder, trimmed to the input
-        length. What DAC's reference computes (``bench.reference_dac.reference_twin``), so the
-        throughput suite can time an SD-Codec branch against it like for like."""
-        branch = self.model.branch_of(branch)
-        length = audio.shape[-1]
-
-        def encode() -> torch.Tensor:
-            return self.model.quantize(self.model.encode(self.model.preprocess(audio)), branch).codes
-
-        def decode(codes: torch.Tensor) -> torch.Tensor:
-            return self.model.decode(self.model.from_codes({branch: codes})[branch])[..., :length]
-
-        with torch.inference_mode():
-            codes = encode()
-        return {"encode": encode, "decode": lambda: decode(codes), "roundtrip": lambda: decode(encode())}
 
 
 @ADAPTERS.register("sdcodec")

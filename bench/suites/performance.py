@@ -93,7 +93,7 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
                 branch, twin = twins[id(model)]
                 scope = "all" if len(model.model.branches) == 1 else branch
                 if scope != "all":
-                    implementations.append(("sdbench", scope, model.branch_stages(audio, branch)))
+                    implementations.append(("sdbench", scope, model.stages(audio, [branch])))
                 implementations.append(("reference", scope, reference_stages(twin, audio)))
         for implementation, scope, stages in implementations:
             for stage, fn in stages.items():
