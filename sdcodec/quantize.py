@@ -48,8 +48,12 @@ class VectorQuantize(nn.Module):
         self.out_proj = WNConv1d(codebook_dim, input_dim, kernel_size=1)
         self.codebook = nn.Embedding(codebook_size, codebook_dim)
 
-    def forward(self, z: torch.Tensor):
+    def forward(self, z: torch.Tensor, bypass: torch.Tensor | None = None):
         """``z [B, D, F]`` -> ``(z_q [B, D, F], commitment [B], codebook [B], codes [B, F], z_e [B, d, F])``.
+
+        ``bypass`` (training only, ``[B]`` bool): those examples pass their projected latent
+        ``z_e`` instead of its codebook vector (``ResidualVectorQuantize.quantize_prob``); their
+        codes and VQ losses are still computed, so the codebooks keep learning.
 
         The per-example losses are mean squared errors between the projected input ``z_e`` and
         its codebook vector, one side detached each; ``z_q`` passes the gradient straight through.
@@ -63,6 +67,8 @@ class VectorQuantize(nn.Module):
         commitment = F.mse_loss(z_e, z_c.detach(), reduction="none").mean((1, 2))
         codebook = F.mse_loss(z_c, z_e.detach(), reduction="none").mean((1, 2))
         z_st = z_e + (z_c - z_e).detach() if z_e.requires_grad else z_c  # straight-through estimator
+        if bypass is not None:
+            z_st = torch.where(bypass[:, None, None], z_e, z_st)
         return self.out_proj(z_st), commitment, codebook, codes, z_e
 
     def embed(self, codes: torch.Tensor) -> torch.Tensor:
@@ -90,7 +96,16 @@ class ResidualVectorQuantize(nn.Module):
     Quantizer dropout (training only): the first ``int(B * quantizer_dropout)`` examples of a
     batch use a random number (1..N) of codebooks; the others use all. In eval mode the first
     ``n_quantizers`` codebooks are used (all when None).
+
+    ``quantize_prob`` (training only; 1 = always quantize, as DAC and the authors): each example
+    is quantized with this probability and otherwise passes through every layer unquantized (its
+    projected latents, with codes and VQ losses still computed): the "quantization rate" of
+    Moshi's Mimi codec (Defossez et al. 2024 use 0.5). ``TrainConfig.quantize_prob`` sets it; the
+    decoder then also learns from clean latents, which speeds up short runs (``tiny``).
+    Evaluation always quantizes.
     """
+
+    quantize_prob: float = 1.0
 
     def __init__(
         self,
@@ -122,6 +137,9 @@ class ResidualVectorQuantize(nn.Module):
         """Quantizes ``z [B, D, F]``; see ``QuantizedLatent``."""
         limit = self.n_codebooks if n_quantizers is None else int(n_quantizers)
         counts = self._active_counts(z.shape[0], n_quantizers, z.device)
+        bypass = None
+        if self.training and self.quantize_prob < 1.0 and torch.is_grad_enabled():
+            bypass = torch.rand(z.shape[0], device=z.device) >= self.quantize_prob
         z_q = torch.zeros_like(z)
         residual = z
         commitment = z.new_zeros(())
@@ -130,7 +148,7 @@ class ResidualVectorQuantize(nn.Module):
         for index, quantizer in enumerate(self.quantizers):
             if counts is None and index >= limit:
                 break
-            z_q_i, commit_i, book_i, codes_i, z_e_i = quantizer(residual)
+            z_q_i, commit_i, book_i, codes_i, z_e_i = quantizer(residual, bypass)
             if counts is None:
                 z_q = z_q + z_q_i
                 commitment = commitment + commit_i.mean()
@@ -154,6 +172,15 @@ class ResidualVectorQuantize(nn.Module):
             quantizer = self.quantizers[index]
             z_q = z_q + quantizer.out_proj(quantizer.embed(codes[:, index]))
         return z_q
+
+
+def set_quantize_prob(model: nn.Module, prob: float) -> None:
+    """Sets ``quantize_prob`` (see ``ResidualVectorQuantize``) on every residual VQ of ``model``."""
+    if not 0.0 < prob <= 1.0:
+        raise ValueError(f"quantize_prob {prob} must lie in (0, 1]")
+    for module in model.modules():
+        if isinstance(module, ResidualVectorQuantize):
+            module.quantize_prob = float(prob)
 
 
 class CodeJitter(nn.Module):

@@ -59,8 +59,10 @@ class TrainDataConfig:
     (Hz) set the segment length ``T = round(segment_seconds * sample_rate)`` samples.
     ``track_count_probs``: probabilities of 1, 2, 3 present tracks (paper 0.6/0.2/0.2;
     "separation enhance" 0.2/0.2/0.6). ``loudness``: per-track targets (LUFS), each drawn
-    within +/- ``variation_db``; ``peak_db``: peak limit (dBFS); ``mix_lufs``: mixture target
-    (also drawn within +/- ``variation_db``, as the authors' code does). ``final_peak_limit``:
+    within +/- ``variation_db``; ``peak_db``: peak limit (dBFS); ``mix_lufs``: mixture target,
+    drawn within +/- ``mix_variation_db`` (None: ``variation_db``, as the authors' code does; a
+    wider range is gain augmentation: DnR's evaluation mixtures sit near -17 LUFS, 10 LU above
+    the authors' -27). ``final_peak_limit``:
     see ``loudness.normalize_mixture`` (``False`` is exactly the authors'). ``swap_prob``:
     probability that a batch swaps. ``seed``: the data seed.
     """
@@ -73,6 +75,7 @@ class TrainDataConfig:
     variation_db: float = 2.0
     peak_db: float = -0.5
     mix_lufs: float = -27.0
+    mix_variation_db: float | None = None
     final_peak_limit: bool = True
     swap_prob: float = 0.5
     seed: int = 42
@@ -101,6 +104,8 @@ class TrainDataConfig:
             raise ConfigError(f"TrainDataConfig.segment_seconds must be at least 0.4 (one loudness block), got {self.segment_seconds}")
         if self.sample_rate < 1 or self.variation_db < 0:
             raise ConfigError("TrainDataConfig.sample_rate must be positive and variation_db non-negative")
+        if self.mix_variation_db is not None and self.mix_variation_db < 0:
+            raise ConfigError(f"TrainDataConfig.mix_variation_db must be non-negative, got {self.mix_variation_db}")
 
     @property
     def segment_samples(self) -> int:
@@ -311,6 +316,7 @@ class TrainBatches(torch.utils.data.Dataset):
         T = cfg.segment_samples
         targets = {t: np.zeros(len(self.rows)) for t in plan.present}
         mix_targets = np.zeros(len(self.rows))
+        mix_variation = cfg.variation_db if cfg.mix_variation_db is None else cfg.mix_variation_db
         picks: dict[str, list[tuple[int, float]]] = {t: [] for t in plan.present}
         for i, row in enumerate(self.rows):
             rng = np.random.default_rng((cfg.seed, step, _ROW_STREAM, row))
@@ -318,7 +324,7 @@ class TrainBatches(torch.utils.data.Dataset):
             files = {t: int(rng.integers(len(pools[t]))) for t in TRACKS}
             starts = {t: float(rng.random()) for t in TRACKS}
             offsets = {t: float(rng.uniform(-1.0, 1.0)) * cfg.variation_db for t in TRACKS}
-            mix_targets[i] = cfg.mix_lufs + float(rng.uniform(-1.0, 1.0)) * cfg.variation_db
+            mix_targets[i] = cfg.mix_lufs + float(rng.uniform(-1.0, 1.0)) * mix_variation
             for t in plan.present:
                 picks[t].append((files[t], starts[t]))
                 targets[t][i] = cfg.loudness[t] + offsets[t]

@@ -22,7 +22,7 @@ def test_paper_bitrates():
     dac = nominal_bitrate(DAC_PRESETS["16k"])
     assert dac.per_branch_kbps == dac.total_kbps == pytest.approx(6.0)
     tiny = nominal_bitrate(SDCODEC_PRESETS["tiny"])
-    assert tiny.per_branch_bps == pytest.approx(4 * 8 * 400)  # hop 40: 400 frames/s
+    assert tiny.per_branch_bps == pytest.approx(4 * 8 * 800)  # hop 20: 800 frames/s
 
 
 def test_measured_statistics_of_known_code_distributions():

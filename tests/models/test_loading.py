@@ -24,11 +24,11 @@ model:
   enc_params:
     name: DACEncoder
     d_model: 16
-    strides: [2, 4, 5]
+    strides: [2, 2, 5]
   dec_params:
     name: DACDecoder
     d_model: 64
-    strides: [5, 4, 2]
+    strides: [5, 2, 2]
   quant_params:
     name: MultiSourceRVQ
     n_codebooks: [4, 4, 4]

@@ -35,7 +35,7 @@ def test_reference_twin_computes_one_sdcodec_branch(perturbed, shared, branch):
         z = model.encode(model.preprocess(audio))
         assert (twin.encoder(twin.preprocess(audio, 16000)) - z).abs().max() < 1e-6
         codes = ours["encode"]()[branch]
-        assert codes.shape == (2, 4, 101)
+        assert codes.shape == (2, 4, 201)
         assert torch.equal(codes, model.quantize(z, branch).codes)
         assert torch.equal(theirs["encode"](), codes)
         decoded = ours["decode"]()

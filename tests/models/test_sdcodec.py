@@ -23,11 +23,11 @@ def tiny(perturbed) -> SDCodec:
 @pytest.fixture(scope="module")
 def clip() -> torch.Tensor:
     generator = torch.Generator().manual_seed(11)
-    return 0.2 * torch.randn(2, 1, 8100, generator=generator)  # 0.51 s, FRAMES frames after padding
+    return 0.2 * torch.randn(2, 1, 8110, generator=generator)  # 0.51 s, FRAMES frames after padding
 
 
-#: Latent frames of the 8100-sample clip for the tiny preset (hop 40): ceil(8100 / 40).
-FRAMES = 203
+#: Latent frames of the 8110-sample clip for the tiny preset (hop 20): ceil(8110 / 20).
+FRAMES = 406
 
 
 def test_shapes(tiny, clip):
@@ -38,13 +38,13 @@ def test_shapes(tiny, clip):
         q = tiny.quantize(z, "music")
         out = tiny.evaluate(clip, ["mix", *TRACKS])
         separated = tiny.separate(clip)
-    assert padded.shape == (2, 1, FRAMES * 40) and torch.equal(padded[..., :8100], clip)
+    assert padded.shape == (2, 1, FRAMES * 20) and torch.equal(padded[..., :8110], clip)
     assert z.shape == (2, config.latent_channels, FRAMES)
     assert q.z_q.shape == z.shape and q.codes.shape == (2, config.n_codebooks, FRAMES)
     assert q.codes.dtype == torch.long and q.latents.shape == (2, config.n_codebooks * config.codebook_dim, FRAMES)
-    assert out.shape == (2, 4, 8100)
-    assert set(separated) == set(TRACKS) and all(v.shape == (2, 1, 8100) for v in separated.values())
-    assert tiny.hop_length == 40 and tiny.sample_rate == 16000 and tiny.tracks == TRACKS
+    assert out.shape == (2, 4, 8110)
+    assert set(separated) == set(TRACKS) and all(v.shape == (2, 1, 8110) for v in separated.values())
+    assert tiny.hop_length == 20 and tiny.sample_rate == 16000 and tiny.tracks == TRACKS
 
 
 def test_mixture_is_decoded_sum_of_branch_latents(tiny, clip):
@@ -52,8 +52,8 @@ def test_mixture_is_decoded_sum_of_branch_latents(tiny, clip):
         out = tiny.evaluate(clip, ["mix", "music"])
         z = tiny.encode(tiny.preprocess(clip))
         latents = {t: tiny.quantize(z, t).z_q for t in TRACKS}
-        mix = tiny.decode(latents["speech"] + latents["music"] + latents["sfx"])[..., :8100]
-        music = tiny.decode(latents["music"])[..., :8100]
+        mix = tiny.decode(latents["speech"] + latents["music"] + latents["sfx"])[..., :8110]
+        music = tiny.decode(latents["music"])[..., :8110]
     assert (out[:, :1] - mix).abs().max() < 1e-5
     assert (out[:, 1:] - music).abs().max() < 1e-5
     assert (mix - music).abs().max() > 1e-3  # the branches really differ
@@ -101,9 +101,9 @@ def test_training_forward_semantics(tiny, clip):
         z = tiny.encode(tiny.preprocess(clip))
         q = {t: tiny.quantize(z, t) for t in TRACKS}
         mix_latent = q["speech"].z_q[shuffle["speech"]] + q["sfx"].z_q  # music absent
-        expected_mix = tiny.decode(mix_latent)[..., :8100]
-        expected_sfx = tiny.decode(q["sfx"].z_q)[..., :8100]
-    assert set(out.audio) == {"mix", "speech", "sfx"} and out.length == 8100
+        expected_mix = tiny.decode(mix_latent)[..., :8110]
+        expected_sfx = tiny.decode(q["sfx"].z_q)[..., :8110]
+    assert set(out.audio) == {"mix", "speech", "sfx"} and out.length == 8110
     assert (out.audio["mix"] - expected_mix).abs().max() < 1e-5
     assert (out.audio["sfx"] - expected_sfx).abs().max() < 1e-5
     assert set(out.codes) == set(TRACKS) == set(out.perplexity)  # every branch quantizes
@@ -131,6 +131,44 @@ def test_quantizer_dropout_in_training_only():
     full = model.quantize(z, "speech")
     assert torch.equal(dropped.codes, full.codes)  # codes are computed for every layer
     assert not torch.allclose(dropped.z_q, full.z_q)  # but some examples use fewer layers
+
+
+def test_quantize_prob_passes_some_examples_unquantized_in_training_only():
+    """quantize_prob (Mimi's quantization rate): in training an example is either quantized by
+    every layer or passes all of them as its projected latents (each layer then codes the
+    residual of the unquantized path); codes and VQ losses are computed for all; evaluation
+    always quantizes (and matches from_codes bit for bit)."""
+    from sdcodec.quantize import set_quantize_prob
+
+    torch.manual_seed(0)
+    model = SDCodec(sdcodec_preset("tiny"))
+    z = torch.randn(64, model.latent_dim, 5, requires_grad=True)
+    model.train()
+    always = model.quantize(z, "speech")
+    set_quantize_prob(model, 0.5)
+    torch.manual_seed(1)
+    mixed = model.quantize(z, "speech")
+    assert torch.equal(mixed.codes[:, 0], always.codes[:, 0])  # codes of every example
+    assert mixed.commitment_loss > 0 and mixed.codebook_loss > 0  # VQ losses of every example
+    branch = model.quantizer.rvq_dict["speech"]
+    residual, clean = z.detach(), torch.zeros_like(z.detach())
+    with torch.no_grad():
+        for layer in branch.quantizers:  # the unquantized path: projections only
+            step = layer.out_proj(layer.in_proj(residual))
+            clean, residual = clean + step, residual - step
+    quantized = torch.isclose(mixed.z_q, always.z_q, atol=1e-6).flatten(1).all(1)
+    passed = torch.isclose(mixed.z_q, clean, atol=1e-5).flatten(1).all(1)
+    assert bool((quantized ^ passed).all())  # each example is one or the other
+    assert torch.equal(mixed.codes[quantized], always.codes[quantized])
+    assert 16 < int(passed.sum()) < 48  # about half of 64
+    mixed.z_q.sum().backward()  # the bypass keeps the straight-through gradient path
+    assert z.grad is not None and torch.isfinite(z.grad).all()
+    model.eval()
+    with torch.no_grad():
+        evaluated = model.quantize(z.detach(), "speech")
+        assert torch.equal(evaluated.z_q, model.quantizer.from_codes("speech", evaluated.codes))
+    with pytest.raises(ValueError, match="quantize_prob"):
+        set_quantize_prob(model, 0.0)
 
 
 def test_wrong_sample_rate_and_stereo_are_clear_errors(tiny):

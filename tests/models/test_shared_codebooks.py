@@ -38,7 +38,7 @@ def model(request, perturbed) -> SDCodec:
 
 @pytest.fixture(scope="module")
 def clip() -> torch.Tensor:
-    return 0.2 * torch.randn(2, 1, 4000, generator=torch.Generator().manual_seed(5))  # 100 frames
+    return 0.2 * torch.randn(2, 1, 4000, generator=torch.Generator().manual_seed(5))  # 200 frames (hop 20)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_branch_latent_is_own_layers_plus_shared_rvq_of_their_residual(model, la
             q = model.quantize(latent, track, n_quantizers)
             own_zq, own_codes = _by_hand(quantizer.rvq_dict[track].quantizers, latent, own_count)
             shared_zq, shared_codes = _by_hand(quantizer.shared_rvq.quantizers, latent - own_zq, total - own_count)
-            assert q.codes.shape == (2, total, 100)
+            assert q.codes.shape == (2, total, 200)
             assert torch.equal(q.codes, torch.cat((own_codes, shared_codes), 1)), track
             assert torch.equal(q.z_q, own_zq + shared_zq), track
             if total == own_count:  # S = 1 and N - 1 layers: the shared layer is not reached
@@ -125,7 +125,7 @@ def test_codes_decode_through_from_codes_to_exactly_the_same_audio(model, clip, 
     adapter = SDCodecAdapter(model, "SD-Codec", "memory", "none")
     with torch.inference_mode():
         codes = adapter.encode_codes(clip)
-        assert set(codes) == set(TRACKS) and all(c.shape == (2, N, 100) for c in codes.values())
+        assert set(codes) == set(TRACKS) and all(c.shape == (2, N, 200) for c in codes.values())
         assert torch.equal(adapter.decode_codes(codes, clip.shape[-1]), model.evaluate(clip, ["mix"]))
 
 

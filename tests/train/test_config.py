@@ -77,10 +77,19 @@ def test_overrides_are_typed_and_nested():
     ("model.shared_codebooks=12", "shared_codebooks 12"),
     ("optimizer=3", "is a section"),
     ("total_steps", "not key=value"),
+    ("quantize_prob=0", "quantize_prob must lie in"),
+    ("quantize_prob=1.5", "quantize_prob must lie in"),
 ])
 def test_bad_overrides_are_clear_config_errors(assignment, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
         apply_overrides(named_config("paper", "sdcodec"), [assignment])
+
+
+def test_fields_that_must_agree_can_be_overridden_one_by_one():
+    cfg = apply_overrides(named_config("tiny", "sdcodec"), ["model.encoder_rates=[2,4,5]", "model.decoder_rates=[5,4,2]"])
+    assert cfg.model_config().hop_length == 40
+    with pytest.raises(ConfigError, match="same product"):
+        apply_overrides(named_config("tiny", "sdcodec"), ["model.encoder_rates=[2,4,5]"])
 
 
 def test_json_round_trip():

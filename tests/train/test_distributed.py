@@ -19,9 +19,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 # SD-Codec with a small discriminator (one MRD): both parts, absent branches (find_unused), and
 # no swap: a swap permutes rows within each rank (the latents a rank holds), so it differs from a
-# one-process swap by construction.
+# one-process swap by construction; and every example quantized: quantize_prob's per-example
+# draws (like quantizer dropout's) come from each rank's own random stream, so with it a
+# 2-process run equals a 1-process one only in distribution.
 OVERRIDES = ["total_steps=3", "batch_size=4", "log_every=1", "data.segment_seconds=0.5",
-             "data.swap_prob=0", "data.track_count_probs=[0.0,0.5,0.5]",
+             "data.swap_prob=0", "quantize_prob=1.0", "data.track_count_probs=[0.0,0.5,0.5]",
              "discriminator.periods=[]", "discriminator.fft_sizes=[512]"]
 
 #: Relative tolerance of the loss curves (summation order differs between 1 and 2 processes).
@@ -62,7 +64,12 @@ def test_two_process_ddp_matches_one_process(tmp_path, small_dnr):
 
     m1 = load_model(tmp_path / "one" / "model.pt").state_dict()
     m2 = load_model(tmp_path / "two" / "model.pt").state_dict()
-    worst = max(float((m1[k] - m2[k]).abs().max()) for k in m1)
-    assert worst < 1e-4
+    # Adam moves a weight by at most about lr (1e-3) a step, so summation-order differences can
+    # show up at that scale where a gradient is near Adam's eps or a nearest-code choice is a
+    # near tie (measured: 3.9e-4 at most, in an encoder weight and two music codebooks); a real
+    # DDP bug (unsynchronised gradients, a lost rank) moves every tensor.
+    diffs = {k: float((m1[k] - m2[k]).abs().max()) for k in m1}
+    assert max(diffs.values()) < 1e-3
+    assert sum(d < 1e-5 for d in diffs.values()) > 0.5 * len(diffs)
     assert json.loads((tmp_path / "two" / "config.json").read_text())["batch_size"] == 4
     assert "world_size\": 2" in (tmp_path / "two" / "train.log").read_text()

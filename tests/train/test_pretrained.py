@@ -70,6 +70,7 @@ def test_shipped_scores_are_reproduced_and_good(name, clips):
     if family in ("sdcodec", "dac"):
         assert scores["mix_si_sdr"] == pytest.approx(recorded["mix_si_sdr"], abs=1e-3)
         assert scores["mix_si_sdr"] > untrained["mix_si_sdr"] + 30.0
+        assert scores["mix_si_sdr"] > 2.0  # a positive resynthesis (measured: +3.8 to +7.6 dB)
     if family in ("sdcodec", "tdanet"):
         for track, value in scores["si_sdri"].items():
             assert value == pytest.approx(recorded["si_sdri"][track], abs=1e-3)

@@ -137,6 +137,25 @@ def test_variation_spreads_mixture_loudness(dnr_root):
     assert max(values) - min(values) > 0.5
 
 
+def test_mix_variation_is_gain_augmentation_of_the_mixture_only(dnr_root):
+    """mix_variation_db widens the mixture's target range (-22 +/- 6 LUFS here) while the tracks
+    keep their relative offsets (same draws as without it, one common gain per row)."""
+    meter = pyloudnorm.Meter(RATE)
+    wide = make(dnr_root, batch=8, mix_lufs=-22.0, mix_variation_db=6.0, final_peak_limit=False,
+                track_count_probs=(0.0, 0.0, 1.0))
+    narrow = make(dnr_root, batch=8, final_peak_limit=False, track_count_probs=(0.0, 0.0, 1.0))
+    values = []
+    for step in range(3):
+        a, b = wide.batch(step), narrow.batch(step)
+        values += [meter.integrated_loudness(m[0].double().numpy()) for m in a.mix]
+        gain = a.mix.pow(2).sum((1, 2)).sqrt() / b.mix.pow(2).sum((1, 2)).sqrt()
+        assert torch.allclose(a.sources, b.sources * gain[:, None, None, None], rtol=1e-4, atol=1e-7)
+    assert all(-28.6 <= v <= -15.4 for v in values)
+    assert max(values) - min(values) > 6.0
+    with pytest.raises(ConfigError, match="mix_variation_db"):
+        TrainDataConfig(mix_variation_db=-1.0)
+
+
 def test_silent_source_gives_no_nan(silent_sfx_root):
     batches = make(silent_sfx_root, batch=2, track_count_probs=(1.0, 0.0, 0.0))
     seen_silent = False

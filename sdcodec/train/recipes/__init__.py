@@ -62,6 +62,12 @@ class Recipe(ABC):
         """One optimisation step on ``batch`` (a ``TrainBatch`` on the device); returns detached
         scalars to log (losses, gradient norms)."""
 
+    def logs_at(self, step: int) -> bool:
+        """Whether the loop logs the result of ``train_step(batch, step)`` (0-based ``step``):
+        every ``log_every`` steps and the last one."""
+        done = step + 1
+        return done % self.config.log_every == 0 or done == self.config.total_steps
+
     def train(self, mode: bool = True) -> None:
         for part in self.parts.values():
             part.module.train(mode)
