@@ -78,7 +78,10 @@ class LossWeights:
     from a random initialisation the SI-SDR gradient alone is too erratic for a few hundred CPU
     steps, and the L1 term pulls the outputs into phase first. ``snr`` (0 in the authors' recipe)
     weighs a negative SNR (dB) of the audible references: a normalised waveform error that, unlike
-    L1, weighs quiet and hard tracks as much as loud ones (``sdcodec.train.objectives.snr_per_output``)."""
+    L1, weighs quiet and hard tracks as much as loud ones (``sdcodec.train.objectives.snr_per_output``).
+    ``silence`` (0 in the authors' recipe) weighs the level (dB, relative to the input mixture,
+    floored at -30) of the outputs whose reference is silent: with ``TrainConfig.absent_silent``
+    the absent tracks' branches (``sdcodec.train.objectives.silence_level_of_inaudible``)."""
 
     mel: float = 15.0
     adv: float = 1.0
@@ -89,6 +92,7 @@ class LossWeights:
     si_sdr: float = 0.0
     waveform: float = 0.0
     snr: float = 0.0
+    silence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,9 @@ class TrainConfig:
     learnt. Harmless over 400k steps, fatal over a few hundred: ``tiny`` uses 0.01.
     ``quantize_prob``: probability that a training example is quantized; the others pass the
     quantizers unquantized (``sdcodec.quantize.ResidualVectorQuantize``; 1 = the authors' recipe;
-    ``tiny`` uses 0.5, Mimi's rate)."""
+    ``tiny`` uses 0.5, Mimi's rate). ``absent_silent``: SD-Codec also decodes the branches of
+    the tracks a training mixture lacks, against silence (``sdcodec.train.targets.codec_outputs``;
+    False = the authors' recipe, which leaves them out of the loss)."""
 
     name: str = "paper"
     family: str = "sdcodec"
@@ -129,6 +135,7 @@ class TrainConfig:
     init_from_dac: str | None = None
     codebook_init_scale: float = 1.0
     quantize_prob: float = 1.0
+    absent_silent: bool = False
 
     def __post_init__(self) -> None:
         for name in ("model", "data", "discriminator"):  # kept in their JSON form (lists, not tuples)
@@ -152,6 +159,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.quantize_prob must lie in (0, 1], got {self.quantize_prob}")
         if self.init_from_dac is not None and self.family != "sdcodec":
             raise ConfigError("TrainConfig.init_from_dac only applies to the sdcodec family")
+        if self.absent_silent and self.family != "sdcodec":
+            raise ConfigError("TrainConfig.absent_silent only applies to the sdcodec family (branches per track)")
 
     def model_config(self) -> Any:
         """The family's model configuration dataclass built from ``model``."""

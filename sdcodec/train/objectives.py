@@ -42,3 +42,24 @@ def neg_si_sdr_of_audible(estimates: torch.Tensor, references: torch.Tensor) -> 
 def neg_snr_of_audible(estimates: torch.Tensor, references: torch.Tensor) -> torch.Tensor:
     """Negative SNR (dB, ``snr_per_output``) averaged over the audible references."""
     return _negated_over_audible(snr_per_output(estimates, references), estimates, references)
+
+
+#: Floor (dB below the input mixture) of ``silence_level_of_inaudible``: quieter outputs are
+#: silent enough, and the loss flattens there instead of chasing -inf dB.
+SILENCE_FLOOR_DB = -30.0
+
+
+def silence_level_of_inaudible(estimates: torch.Tensor, references: torch.Tensor, mixtures: torch.Tensor,
+                               floor_db: float = SILENCE_FLOOR_DB, eps: float = 1e-8) -> torch.Tensor:
+    """Level (dB) of the outputs whose reference is silent, relative to their input mixture,
+    floored at ``floor_db``: ``10 log10(|est|^2 / |mix|^2 + 10^(floor_db / 10))`` averaged over
+    those outputs (the thresholded loss MixIT uses for empty references, Wisdom et al. 2020);
+    0 (with a gradient path) when every reference is audible. ``[N, 1, T]`` each. Unlike L1 its
+    gradient does not shrink with the leak's loudness, so a quiet leak is pushed down as hard as a
+    loud one until it lies ``-floor_db`` dB under the mixture."""
+    silent = references.pow(2).mean((1, 2)) <= SILENT_POWER
+    if not bool(silent.any()):
+        return estimates.sum() * 0.0
+    energy = estimates[silent].pow(2).sum((1, 2))
+    reference = mixtures[silent].pow(2).sum((1, 2)) + eps
+    return (10 * torch.log10(energy / reference + 10 ** (floor_db / 10))).mean()

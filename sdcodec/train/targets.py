@@ -37,15 +37,23 @@ def source_stack(batch: Any, tracks: Sequence[str]) -> torch.Tensor:
     return torch.stack([source_of(batch, t) for t in tracks], 1)
 
 
-def codec_outputs(batch: Any, branches: Sequence[str]) -> tuple[list[str], list[torch.Tensor]]:
+def codec_outputs(batch: Any, branches: Sequence[str], absent_silent: bool = False) -> tuple[list[str], list[torch.Tensor]]:
     """Output names and their references for a codec's training forward (authors' trainer).
 
     A multi-branch codec (SD-Codec) outputs the mixture (decoded from the sum of the present
     branches, swapped when ``batch.shuffle`` is set) against ``batch.mix_target``, then each
-    present track from its own branch against its source. A one-branch codec (DAC) outputs the
-    mixture only, against the input mixture (a swap has no meaning for one branch).
+    present track from its own branch against its source. With ``absent_silent`` the branches
+    of the absent tracks are decoded too, against silence (zeros ``[B, 1, T]``): a perfect
+    separator outputs nothing for a track the mixture lacks (the authors leave these branches
+    out). A one-branch codec (DAC) outputs the mixture only, against the input mixture (a swap
+    has no meaning for one branch).
     """
     if tuple(branches) == (MIX,):
         return [MIX], [batch.mix]
     present = list(batch.present)
-    return [MIX, *present], [batch.mix_target, *(source_of(batch, t) for t in present)]
+    names, references = [MIX, *present], [batch.mix_target, *(source_of(batch, t) for t in present)]
+    if absent_silent:
+        absent = [t for t in branches if t not in present]
+        names += absent
+        references += [torch.zeros_like(batch.mix) for _ in absent]
+    return names, references

@@ -85,6 +85,12 @@ def test_bad_overrides_are_clear_config_errors(assignment, message):
         apply_overrides(named_config("paper", "sdcodec"), [assignment])
 
 
+def test_absent_silent_needs_branches_per_track():
+    assert apply_overrides(named_config("paper", "sdcodec"), ["absent_silent=true"]).absent_silent
+    with pytest.raises(ConfigError, match="absent_silent only applies to the sdcodec family"):
+        apply_overrides(named_config("paper", "dac"), ["absent_silent=true"])
+
+
 def test_fields_that_must_agree_can_be_overridden_one_by_one():
     cfg = apply_overrides(named_config("tiny", "sdcodec"), ["model.encoder_rates=[2,4,5]", "model.decoder_rates=[5,4,2]"])
     assert cfg.model_config().hop_length == 40

@@ -7,7 +7,13 @@ import torch
 
 from bench.errors import ConfigError
 from sdcodec.train.data import TrainBatch, swapped_mixture
-from sdcodec.train.objectives import neg_si_sdr_of_audible, neg_snr_of_audible, snr_per_output
+from sdcodec.train.objectives import (
+    SILENCE_FLOOR_DB,
+    neg_si_sdr_of_audible,
+    neg_snr_of_audible,
+    silence_level_of_inaudible,
+    snr_per_output,
+)
 from sdcodec.train.targets import codec_outputs, source_of, source_stack
 
 
@@ -29,6 +35,39 @@ def test_codec_outputs_follow_the_authors_trainer():
     assert torch.equal(refs[1], batch.sources[:, 0]) and torch.equal(refs[2], batch.sources[:, 2])
     names, refs = codec_outputs(batch, ("mix",))  # DAC: the mixture against itself
     assert names == ["mix"] and torch.equal(refs[0], batch.mix)
+
+
+def test_absent_silent_decodes_the_absent_branches_against_silence():
+    batch = _batch()
+    names, refs = codec_outputs(batch, ("speech", "music", "sfx"), absent_silent=True)
+    assert names == ["mix", "speech", "sfx", "music"]
+    assert torch.equal(refs[1], batch.sources[:, 0]) and torch.equal(refs[2], batch.sources[:, 2])
+    assert refs[3].shape == batch.mix.shape and not refs[3].any()
+    compact = TrainBatch(batch.mix, batch.sources[:, [0, 2]], batch.present, batch.shuffle, batch.mix_target)
+    assert codec_outputs(compact, ("speech", "music", "sfx"), absent_silent=True)[0] == names
+    everything = TrainBatch(batch.mix, batch.sources, ("speech", "music", "sfx"), None, batch.mix)
+    assert codec_outputs(everything, ("speech", "music", "sfx"), absent_silent=True)[0] == ["mix", "speech", "music", "sfx"]
+    assert codec_outputs(batch, ("mix",), absent_silent=True)[0] == ["mix"]  # DAC has no absent branch
+
+
+def test_silence_level_is_relative_to_the_mixture_and_floored():
+    """The level of outputs whose reference is silent, in dB under their mixture: -20 dB for a
+    leak at a tenth of the mixture's amplitude, the floor for silence, audible references left out."""
+    g = torch.Generator().manual_seed(3)
+    mix = torch.randn(3, 1, 800, generator=g)
+    refs = torch.zeros_like(mix)
+    refs[2] = mix[2]  # an audible reference: not part of the term
+    leak = (0.1 * mix).requires_grad_()
+    level = silence_level_of_inaudible(leak, refs, mix)
+    assert level.item() == pytest.approx(10 * torch.log10(torch.tensor(1e-2 + 1e-3)).item(), abs=1e-3)
+    level.backward()
+    assert leak.grad[:2].abs().sum() > 0 and leak.grad[2].abs().sum() == 0
+    assert silence_level_of_inaudible(torch.zeros_like(mix), refs, mix).item() == pytest.approx(SILENCE_FLOOR_DB, abs=1e-3)
+    louder = silence_level_of_inaudible(10 * leak.detach(), 10 * refs, 10 * mix)  # scale-invariant
+    assert louder.item() == pytest.approx(level.item(), abs=1e-3)
+    none_silent = silence_level_of_inaudible(leak, mix, mix)
+    assert none_silent.item() == 0.0
+    none_silent.backward()
 
 
 def test_sources_by_name_in_both_layouts():
@@ -72,3 +111,27 @@ def test_snr_objective_has_no_minimum_at_silence():
     est = ref + 0.1 * torch.randn(ref.shape, generator=torch.Generator().manual_seed(2))
     both = neg_snr_of_audible(est[[0, 2]], ref[[0, 2]])
     assert torch.allclose(neg_snr_of_audible(est, half_silent), both)
+
+
+@pytest.mark.parametrize("absent_silent", [False, True])
+def test_absent_branches_learn_only_with_absent_silent(tmp_path, absent_silent):
+    """One single-track step: the absent tracks' branches get no gradient under the authors'
+    recipe (AdamW only decays them, exactly), and a real one with ``absent_silent``."""
+    from sdcodec.train.config import apply_overrides, family_class, named_config
+    from sdcodec.train.data import TrainBatches
+    from sdcodec.train.loop import train
+    from sdcodec.train.state import latest_checkpoint, load_training_state, seed_everything
+
+    config = apply_overrides(named_config("tiny", "sdcodec"), [
+        "total_steps=1", "batch_size=2", "data.track_count_probs=[1.0,0.0,0.0]", "loss.silence=1.0",
+        f"absent_silent={str(absent_silent).lower()}"])
+    (present,) = TrainBatches(config.data_config(), config.batch_size).plan(0).present
+    seed_everything(config.seed)
+    initial = family_class("sdcodec").build(config.model_config()).state_dict()
+    result = train(config, tmp_path / "run", progress=False, device="cpu")
+    trained = load_training_state(latest_checkpoint(result.run_dir))["parts"]["generator"]["model"]
+    decay = 1 - config.optimizer.lr * config.optimizer.weight_decay
+    for track in ("speech", "music", "sfx"):
+        key = f"quantizer.rvq_dict.{track}.quantizers.0.in_proj.parametrizations.weight.original1"
+        decayed_only = torch.equal(trained[key], initial[key] * decay)
+        assert decayed_only == (track != present and not absent_silent), (track, present)

@@ -7,7 +7,9 @@ own branch; then, on all outputs against their references at once
 
 1. discriminator step: least-squares GAN loss on (detached outputs, references);
 2. generator step: ``mel * L_mel + adv * L_adv + feature * L_feat + commitment * L_commit +
-   codebook * L_codebook`` (+ ``stft * L_stft`` ``si_sdr * (-SI-SDR)``, ``snr * (-SNR)`` of the audible references and ``waveform * L1`` when weighted), with the discriminator just
+   codebook * L_codebook`` (+ ``stft * L_stft``, ``si_sdr * (-SI-SDR)`` and ``snr * (-SNR)``
+   of the audible references, ``silence *`` the level of the outputs of silent references and
+   ``waveform * L1`` when weighted), with the discriminator just
    updated; its gradients here stay local (``no_sync``) and are discarded.
 
 Without a discriminator (``discriminator=null``) only the mel, VQ (and STFT) terms remain.
@@ -22,7 +24,7 @@ import torch
 from torch import nn
 
 from bench.constants import MIX
-from sdcodec.train.objectives import neg_si_sdr_of_audible, neg_snr_of_audible
+from sdcodec.train.objectives import neg_si_sdr_of_audible, neg_snr_of_audible, silence_level_of_inaudible
 from sdcodec.train.recipes import RECIPES, Recipe
 from sdcodec.train.runtime import no_sync
 from sdcodec.train.targets import codec_outputs
@@ -77,7 +79,7 @@ class CodecRecipe(Recipe):
 
     def train_step(self, batch: Any, step: int) -> dict[str, torch.Tensor]:
         weights = self.config.loss
-        names, references = codec_outputs(batch, self.model.branches)
+        names, references = codec_outputs(batch, self.model.branches, self.config.absent_silent)
         present = None if names == [MIX] else list(batch.present)
         shuffle = batch.shuffle if present is not None else None
         with self.runtime.autocast():
@@ -108,6 +110,9 @@ class CodecRecipe(Recipe):
             terms["si_sdr"] = neg_si_sdr_of_audible(fake, real)
         if weights.snr > 0:
             terms["snr"] = neg_snr_of_audible(fake, real)
+        if weights.silence > 0:
+            mixtures = batch.mix.repeat(len(names), 1, 1).float()
+            terms["silence"] = silence_level_of_inaudible(fake, real, mixtures)
         if weights.waveform > 0:
             terms["waveform"] = (fake - real).abs().mean()
         loss_g = sum(getattr(weights, name) * value for name, value in terms.items())
