@@ -52,31 +52,42 @@ def train_default(name: str, out_dir: str | Path, device: str = "cpu", progress:
     """Trains the embedded model ``name`` (an ``EMBEDDED`` name, or a family for its ``tiny``
     default) with its configuration (or ``config``) and writes ``out_dir/<name>.pt`` and its
     ``.json`` sidecar; returns the checkpoint path."""
-    from sdcodec.checkpoint import file_sha256, load_model
+    from sdcodec.checkpoint import load_model
     from sdcodec.pretrained import embedded_model
-    from sdcodec.train.loop import export_model, train
-    from sdcodec.train.quality import held_out_clips, model_quality
+    from sdcodec.train.loop import train
 
     entry = embedded_model(name)
-    family = entry.family
-    config = config or named_config(entry.config, family)
-    out = Path(out_dir) / f"{entry.name}.pt"
-    data_hash = training_data_hash(config)
+    config = config or named_config(entry.config, entry.family)
     with tempfile.TemporaryDirectory(prefix=f"train-{entry.name}-") as run:
         start = time.perf_counter()
         result = train(config, Path(run) / "run", device=device, progress=progress)
         seconds = time.perf_counter() - start
         model = load_model(result.model_path)
+    return write_default(entry.name, model, config, result.step, seconds, out_dir, device)
+
+
+def write_default(name: str, model: torch.nn.Module, config: TrainConfig, steps: int, seconds: float,
+                  out_dir: str | Path, device: str = "cpu") -> Path:
+    """Scores a trained embedded model ``name`` on the held-out clips and writes
+    ``out_dir/<name>.pt`` with its ``.json`` sidecar (``steps`` trained in ``seconds``)."""
+    from sdcodec.checkpoint import file_sha256
+    from sdcodec.pretrained import embedded_model
+    from sdcodec.train.loop import export_model
+    from sdcodec.train.quality import held_out_clips, model_quality
+
+    entry = embedded_model(name)
+    out = Path(out_dir) / f"{entry.name}.pt"
+    data_hash = training_data_hash(config)
     scores = model_quality(model, held_out_clips(**SIDECAR_CLIPS))
-    export_model(model, config, out, result.step, meta={"data_hash": data_hash, "held_out": scores})
+    export_model(model, config, out, steps, meta={"data_hash": data_hash, "held_out": scores})
     sidecar = {
         "name": entry.name,
-        "family": family,
+        "family": entry.family,
         "file": out.name,
         "sha256": file_sha256(out, 64),
         "train_config": config_to_json(config),
         "data_hash": data_hash,
-        "steps": result.step,
+        "steps": steps,
         "train_seconds": round(seconds, 1),
         "held_out": {"clips": "synthetic test split (tt/, corrected protocol)", **SIDECAR_CLIPS, "scores": scores},
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),

@@ -3,12 +3,13 @@ matches its sidecar and today's named configuration, and its held-out scores are
 here, equal to the sidecar's) and far above the untrained model's.
 
 Bars (held-out synthetic clips, ``SIDECAR_CLIPS``): every codec's mixture SI-SDR at least 30 dB
-above its untrained twin's; TDANet's separation SI-SDRi above 3 dB for every stem; the tiny
-SD-Codecs' branch separation at least 5 dB above the untrained model's for every stem (measured:
-+7.8 dB for the weakest, sfx of sdcodec-tiny-sepenhance) and positive for music. The scores
-equal the sidecar's to 1e-3 dB, so any change that moves them fails here first. Branch separation of speech and sfx stays below the mixture's own SI-SDR after
-800 CPU steps (a codec must resynthesise each stem's waveform, noise bursts included): the numbers
-are in the sidecars and docs/training.md, and these bars catch a regression without hiding that.
+above its untrained twin's and above 2 dB; TDANet's separation SI-SDRi above 3 dB for every stem;
+the tiny SD-Codecs' branch separation at least 5 dB above the untrained model's for every stem and
+positive for music; the default ``sdcodec-tiny`` (the paper's 60/20/20 track counts) separates
+every stem by branch decoding: SI-SDRi above 0 dB for speech, music and sfx. The scores equal the
+sidecar's to 1e-3 dB, so any change that moves them fails here first. The ablation variants'
+per-stem numbers (some below 0 dB: the ablations the paper says hurt) are in the sidecars and
+docs/training.md.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def test_shipped_scores_are_reproduced_and_good(name, clips):
                 assert value > untrained["si_sdri"][track] + 5.0, (track, value)
         if family == "sdcodec":
             assert scores["si_sdri"]["music"] > 0.0
+        if name == "sdcodec-tiny":  # issue 6: positive SI-SDRi for each stem (measured: +2.2 / +6.2 / +1.0 dB)
+            assert min(scores["si_sdri"].values()) > 0.0, scores["si_sdri"]
 
 
 def test_family_names_resolve_to_their_tiny_default():
@@ -92,3 +95,22 @@ def test_unknown_default_is_a_clear_error():
         default_checkpoint("hifigan")
     with pytest.raises(CheckpointError, match="no embedded model 'sdcodec-huge'; embedded: sdcodec-tiny"):
         default_info("sdcodec-huge")
+
+
+def test_retraining_a_default_writes_a_checkpoint_and_its_sidecar(tmp_path):
+    """``bench train --defaults``'s path (``train_default``), on a 2-step configuration."""
+    import json
+
+    from sdcodec.train.config import apply_overrides
+    from sdcodec.train.defaults import train_default
+
+    config = apply_overrides(named_config("tiny", "sdcodec"), ["total_steps=2", "batch_size=2"])
+    path = train_default("sdcodec-tiny", tmp_path, progress=False, config=config)
+    info = json.loads(path.with_suffix(".json").read_text())
+    assert path == tmp_path / "sdcodec-tiny.pt" and info["sha256"] == file_sha256(path, 64)
+    assert info["steps"] == 2 and info["train_config"] == config_to_json(config) and info["train_seconds"] > 0
+    model = load_model(path)
+    assert model.config == config.model_config()
+    assert read_checkpoint(path)["meta"]["held_out"] == info["held_out"]["scores"]
+    assert info["held_out"]["scores"]["clips"] == SIDECAR_CLIPS["limit"]
+    assert set(info["held_out"]["scores"]["si_sdri"]) == {"speech", "music", "sfx"}
