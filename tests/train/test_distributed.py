@@ -22,6 +22,7 @@ over equally many rows per rank), checked in float64 by ``test_full_batch_gradie
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -128,3 +129,61 @@ def test_the_checks_fail_without_synchronisation_or_with_a_lost_rank(tmp_path, s
     ranks = _torchrun(tmp_path / mode, mode, 1, small_dnr)
     with pytest.raises(AssertionError, match=failure):
         check_ddp(ranks, lambda step: _own_gradients(small_dnr, tmp_path, step), steps=1)
+
+
+#: float64: the full batch's gradient against the mean of the half batches' (max |difference|
+#: over the tensor's largest entry). The two differ only in the order of the sums over the
+#: batch (at most 4 rows x 8000 samples = 3.2e4 terms per entry), float64's unit roundoff is
+#: 1.1e-16, so a first-order bound is n u = 3.5e-12 per sum; 1e-9 leaves room for the ~30 layers
+#: it passes through (measured: 2.1e-14). Rows or normalisations split wrongly between the
+#: halves give differences of order 1.
+F64_TOL = 1e-9
+
+
+def _float64_rows(rank: int, world: int) -> Callable[..., Any]:
+    """A batches factory: rank ``rank``'s rows of ``world`` (whatever the loop asks), in float64."""
+    from sdcodec.train.loop import default_batches
+
+    def make(cfg, global_batch, _rank, _world):
+        inner = default_batches(cfg, global_batch, rank, world)
+
+        class Rows:
+            def batch(self, step):
+                b = inner.batch(step)
+                return dataclasses.replace(b, mix=b.mix.double(), sources=b.sources.double(),
+                                           mix_target=b.mix_target.double())
+
+        return Rows()
+
+    return make
+
+
+@pytest.mark.slow
+def test_full_batch_gradient_is_the_mean_of_the_half_batch_gradients(tmp_path, small_dnr):
+    # What makes the DDP average (above) the one-process gradient: the recipe's losses are means
+    # over rows, and each rank holds as many. Generator only (the float64 discriminator alone
+    # would take minutes on two cores); float64 so that the comparison has a bound that holds
+    # on any machine (F64_TOL).
+    from sdcodec.train.config import apply_overrides, named_config
+    from sdcodec.train.loop import train
+
+    config = apply_overrides(named_config("tiny", "sdcodec"), [
+        "total_steps=1", *OVERRIDES, "discriminator=null", sources_override(small_dnr)])
+    records = {}
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # the model's parameters
+    try:
+        for name, (rank, world) in {"full": (0, 1), "half0": (0, 2), "half1": (1, 2)}.items():
+            with ddp_probe.Recorder() as recorder:
+                train(config, tmp_path / name, progress=False, device="cpu", batches_factory=_float64_rows(rank, world))
+            (_, grads), = recorder.steps  # one step of the generator
+            records[name] = grads
+    finally:
+        torch.set_default_dtype(before)
+    full, half0, half1 = records["full"], records["half0"], records["half1"]
+    assert all(g.dtype == torch.float64 for g in full)
+    errors = [float((g - (a + b) / 2).abs().max() / g.abs().max()) for g, a, b in zip(full, half0, half1, strict=True)
+              if g.abs().max() > 0]
+    assert len(errors) > 0.9 * len(full) and max(errors) < F64_TOL, max(errors)
+    # and the bound tells a wrong split: one half's gradient alone is far from the full batch's
+    assert max(float((g - a).abs().max() / g.abs().max()) for g, a in zip(full, half0) if g.abs().max() > 0) > 1e-3
