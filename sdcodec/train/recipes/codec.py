@@ -63,9 +63,9 @@ class CodecRecipe(Recipe):
 
             set_quantize_prob(model, config.quantize_prob)
         if config.init_from_dac:
-            from sdcodec.init_dac import init_from_dac
+            from sdcodec.init_dac import INIT_FROM_DAC_MODES
 
-            init_from_dac(model, config.init_from_dac)
+            INIT_FROM_DAC_MODES[config.init_from_dac_mode](model, config.init_from_dac)
         # SD-Codec's absent branches take no part in a step's loss: DDP must look for them.
         multi_branch = tuple(model.branches) != (MIX,)
         self.generator = self.part("generator", model, find_unused_parameters=multi_branch)
