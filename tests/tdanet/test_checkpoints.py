@@ -70,7 +70,7 @@ def _serialized(model_name: str, state: dict) -> dict:
     ``best_model.pth``): every TDANet variant's ``get_model_args()`` is ``{"n_src": 2}``,
     whatever the model."""
     return {"model_name": model_name, "state_dict": state, "model_args": {"n_src": 2},
-            "infos": {"software_versions": {"torch_version": "1.13.1", "pytorch_lightning_version": "1.9.0"}}}
+            "infos": {"software_versions": {"torch_version": torch.__version__, "pytorch_lightning_version": "1.9.5"}}}
 
 
 def test_look2hear_serialized_checkpoint_loads_strictly(tmp_path: Path) -> None:
