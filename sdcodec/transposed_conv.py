@@ -9,8 +9,9 @@ with oneDNN off, is exact to float32 rounding. The conditions measured are in ``
 
 ``conv_transpose1d`` computes exactly ``F.conv_transpose1d`` (same weights, same definition of
 the output) but, on CPU tensors, with ATen's own kernel (``slow_conv_transpose2d``: im2col and a
-GEMM) instead of oneDNN's; on other devices (CUDA) it is ``F.conv_transpose1d``. It changes no
-global flag, so other threads and other layers keep oneDNN. Gradients come from autograd; on
+GEMM) instead of oneDNN's, in the autocast dtype under CPU autocast (as ``F.conv_transpose1d``
+runs there); on other devices (CUDA) it is ``F.conv_transpose1d``. It changes no global flag, so
+other threads and other layers keep oneDNN. Gradients come from autograd; on
 the CPU its backward runs oneDNN's ``backward_data``/``backward_weights`` kernels, which are
 other kernels than the faulty forward one and which the tests check against float64.
 ``ConvTranspose1d`` is ``nn.ConvTranspose1d`` computing through it: same parameters, same
@@ -45,6 +46,10 @@ def conv_transpose1d(
     """
     if x.device.type != "cpu":
         return F.conv_transpose1d(x, weight, bias, stride, padding, output_padding, 1, dilation)
+    if torch.is_autocast_enabled("cpu"):  # as autocast runs F.conv_transpose1d: in its dtype
+        dtype = torch.get_autocast_dtype("cpu")
+        x, weight = x.to(dtype), weight.to(dtype)
+        bias = None if bias is None else bias.to(dtype)
     out = torch.ops.aten.slow_conv_transpose2d(
         x.unsqueeze(2), weight.unsqueeze(2), [1, weight.shape[-1]], bias,
         [1, stride], [0, padding], [0, output_padding], [1, dilation],

@@ -156,3 +156,19 @@ def test_every_transposed_convolution_of_the_family_is_the_safe_one():
     for model in (SDCodec(sdcodec_preset("tiny")), DAC(DAC_PRESETS["tiny"]), TDANet(TDANET_PRESETS["tiny"])):
         transposed = [m for m in model.modules() if isinstance(m, torch.nn.ConvTranspose1d)]
         assert transposed and all(isinstance(m, ConvTranspose1d) for m in transposed), type(model).__name__
+
+
+def test_cpu_autocast_runs_in_the_autocast_dtype_like_f_conv_transpose1d():
+    # The throughput suite times bf16 on the CPU with folded weights (float32) and bf16 inputs.
+    layer = ConvTranspose1d(8, 4, 10, stride=5, padding=2)
+    x = torch.randn(2, 8, 20, generator=torch.Generator().manual_seed(5))
+    for given in (x, x.bfloat16()):
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            ours, theirs = layer(given), F.conv_transpose1d(given, layer.weight, layer.bias, 5, 2)
+        assert ours.dtype == theirs.dtype == torch.bfloat16
+        # both are float32 sums rounded once to bfloat16 (8 significant bits): at most 2 ulp apart
+        scale = float(theirs.float().abs().max())
+        torch.testing.assert_close(ours.float(), theirs.float(), rtol=2 ** -7, atol=2 ** -7 * scale)
+    folded = remove_weight_norm(Decoder(64, 64, (5, 2, 2)).eval())
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert folded(torch.randn(1, 64, 10)).dtype == torch.bfloat16
