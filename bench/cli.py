@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bench import __version__
 from bench.commands import discover
-from bench.errors import BenchError
+from sdcodec.core.errors import BenchError
 
 
 def build_parser() -> argparse.ArgumentParser:

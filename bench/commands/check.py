@@ -26,8 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from bench.drift import compare, format_report, parse_tolerances, read_reference, write_reference
-    from bench.report import latest_run, run_summary
+    from bench.results.drift import compare, format_report, parse_tolerances, read_reference, write_reference
+    from bench.reporting.report import latest_run, run_summary
 
     run = args.run or str(latest_run())
     summary, _ = run_summary(run)
