@@ -1,0 +1,220 @@
+"""``EvalModel``: any ``bench.api`` codec or separator, as the suites see it.
+
+One class for every model (no per-family adapters): it carries the table label, the spec the
+user gave and the provenance the manifest records; converts the protocol's 16 kHz audio to the
+model's own rate and back (``bench.models.rates``, the same path for every model); checks every
+output against the contract (``bench.models.validation``: one line naming the spec); probes the
+model on a short signal before a run; and knows the tasks the model can do
+(``bench.models.capabilities``). Audio in and out of its methods is ``[batch, 1, time]`` at
+``sample_rate`` (the protocol's 16 kHz) on ``device``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from bench.api import Codec, ModelBase, Request, Separator
+from bench.models import rates
+from bench.models.capabilities import has_code_streams, is_codec, kind_of, tasks_of
+from bench.models.validation import ModelOutputError, check_audio, check_tracks
+from sdcodec.core.constants import MODEL_SAMPLE_RATE, TRACKS
+from sdcodec.core.errors import BenchError, ConfigError
+
+#: The probe: ``PROBE_BATCH`` clips of ``PROBE_SECONDS`` of seeded noise at -20 dBFS RMS.
+PROBE_SECONDS: float = 0.5
+PROBE_BATCH: int = 2
+#: Tasks whose calls the probe makes: resynthesis-like ones and separation-like ones.
+_CODING_TASKS = frozenset({"resynthesis", "ood-coding", "rate-distortion", "bitrate"})
+_SEPARATING_TASKS = frozenset({"separation", "separation-mask"})
+
+
+class ModelCallError(BenchError):
+    """A model raised while the harness called it (the probe makes this fatal, a run does not)."""
+
+
+def one_line(error: BaseException, limit: int = 200) -> str:
+    """``Type: first line of the message``, at most ``limit`` characters."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_implementation(spec: str, model: object) -> ModelBase:
+    """``model`` must be a ``bench.api.Codec`` or ``Separator`` with a positive integer
+    ``sample_rate``, track names from speech/music/sfx (a separator: at least one), a
+    non-negative ``length_tolerance`` and positive ``quantizer_options``."""
+    if not isinstance(model, (Codec, Separator)):
+        raise ConfigError(f"{spec}: got {type(model).__module__}.{type(model).__qualname__}, neither a "
+                          "bench.Codec nor a bench.Separator (subclass one of them; see bench.api)")
+    rate = getattr(model, "sample_rate", None)
+    if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+        raise ConfigError(f"{spec}: sample_rate must be a positive int in Hz, got {rate!r}")
+    tracks = tuple(model.tracks)
+    unknown = [t for t in tracks if t not in TRACKS]
+    if unknown or len(set(tracks)) != len(tracks):
+        raise ConfigError(f"{spec}: tracks must be distinct names from {', '.join(TRACKS)}, got {list(tracks)}")
+    if isinstance(model, Separator) and not tracks:
+        raise ConfigError(f"{spec}: a separator declares the tracks it returns (tracks = ('speech', ...))")
+    tolerance = model.length_tolerance
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
+        raise ConfigError(f"{spec}: length_tolerance must be an int >= 0 (samples), got {tolerance!r}")
+    options = tuple(getattr(model, "quantizer_options", ()))
+    if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in options):
+        raise ConfigError(f"{spec}: quantizer_options must be positive ints, got {list(options)}")
+    return model
+
+
+class EvalModel:
+    """A ``bench.api`` model wrapped for the suites (see the module docstring).
+
+    ``label``: the table row; ``spec``: what the user wrote (named in every error);
+    ``provenance``: what the manifest records besides ``model.describe()`` (source, checkpoint,
+    its SHA-256, ...); ``identity``: what the run hash uses (default ``model.identity()``).
+    """
+
+    def __init__(self, model: ModelBase, label: str, spec: str | None = None,
+                 provenance: dict[str, Any] | None = None, identity: str | None = None,
+                 sample_rate: int = MODEL_SAMPLE_RATE) -> None:
+        self.spec = spec or label
+        self.impl = check_implementation(self.spec, model)
+        self.label = label
+        self.provenance = dict(provenance or {})
+        self.identity = identity or model.identity()
+        self.sample_rate = int(sample_rate)
+        self.model_rate = int(model.sample_rate)
+        self.tracks: tuple[str, ...] = tuple(model.tracks)
+        self.tasks: frozenset[str] = tasks_of(model)
+        self.kind = kind_of(model)
+        self.device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> "EvalModel":
+        self.impl.to(device)
+        self.device = torch.device(device)
+        return self
+
+    # -- provenance -----------------------------------------------------------------------------
+    def kbps(self) -> float | None:
+        """The nominal bitrate transmitted for one clip (a disentangled codec: every branch; a
+        cascade: its codec's times the tracks coded); None for a separator or when unknown."""
+        nominal = getattr(self.impl, "nominal_kbps", None)
+        return None if nominal is None else nominal()
+
+    def kbps_basis(self) -> str | None:
+        """How ``kbps`` adds up, for table notes (``3 x 1.00 kbps (one per branch)``)."""
+        basis = getattr(self.impl, "kbps_basis", None)
+        if basis is not None:
+            return basis()
+        total = self.kbps()
+        if total is None or not (is_codec(self.impl) and self.tracks):
+            return None
+        per = [self.impl.nominal_kbps(track=t) for t in self.tracks]
+        if any(p is None for p in per):
+            return None
+        return " + ".join(f"{p:.3g}" for p in per) + f" kbps ({len(per)} branches)"
+
+    def describe(self) -> dict[str, Any]:
+        """What the run manifest records about this model."""
+        return {"label": self.label, "spec": self.spec, "kind": self.kind, **self.provenance,
+                "sample_rate": self.model_rate, "evaluation_rate": self.sample_rate,
+                "resampled": self.model_rate != self.sample_rate, "tracks": list(self.tracks),
+                "tasks": sorted(self.tasks), "kbps": self.kbps(), "kbps_basis": self.kbps_basis(),
+                "identity": self.identity, **self.impl.describe()}
+
+    # -- rates and checks ---------------------------------------------------------------------
+    def _in(self, audio: Tensor) -> Tensor:
+        return rates.convert(audio, self.sample_rate, self.model_rate)
+
+    def _out(self, out: object, call: str, batch: int, length: int, finite: bool) -> Tensor:
+        """A model output checked at the model's rate, fitted to the input's length there, and
+        converted back to ``length`` samples at ``sample_rate``."""
+        model_length = rates.converted_length(length, self.sample_rate, self.model_rate)
+        out = check_audio(self.spec, call, out, batch, model_length, self.model_rate,
+                          self.impl.length_tolerance, finite)
+        back = rates.convert(rates.fit_length(out, model_length), self.model_rate, self.sample_rate)
+        return rates.fit_length(back, length)
+
+    def _check_quantizers(self, n_quantizers: int | None) -> None:
+        options = getattr(self.impl, "quantizer_options", ())
+        if n_quantizers is not None and n_quantizers not in options:
+            raise ConfigError(f"{self.spec}: n_quantizers={n_quantizers} is not one of its "
+                              f"quantizer_options {list(options) or '(none: one fixed bitrate)'}")
+
+    # -- what the tasks call ------------------------------------------------------------------
+    def resynthesize_many(self, requests: Sequence[Request], n_quantizers: int | None = None,
+                          finite: bool = False) -> list[Tensor]:
+        """``[(audio, track or None), ...]`` -> outputs in order (``bench.api.Codec``); with
+        ``finite``, NaN/inf in an output is a contract violation (the probe)."""
+        self._check_quantizers(n_quantizers)
+        batch, length = requests[0][0].shape[0], requests[0][0].shape[-1]
+        outs = self.impl.resynthesize_many([(self._in(a), t) for a, t in requests],
+                                           n_quantizers=n_quantizers)
+        if not isinstance(outs, (list, tuple)) or len(outs) != len(requests):
+            raise ModelOutputError(f"{self.spec}: resynthesize_many returned "
+                                   f"{type(outs).__name__} for {len(requests)} requests; expected a "
+                                   "list with one output per request")
+        return [self._out(out, f"resynthesize(track={track!r})", batch, length, finite)
+                for out, (_, track) in zip(outs, requests)]
+
+    def separate(self, mix: Tensor, finite: bool = False) -> dict[str, Tensor]:
+        """``mix`` -> ``{track: estimate}``: a separator's ``separate``, a disentangled codec's
+        ``decode_tracks``."""
+        call = "decode_tracks" if is_codec(self.impl) else "separate"
+        out = self.impl.decode_tracks(self._in(mix)) if is_codec(self.impl) else self.impl.separate(self._in(mix))
+        out = check_tracks(self.spec, call, out, self.tracks)
+        return {t: self._out(out[t], f"{call}()[{t!r}]", mix.shape[0], mix.shape[-1], finite)
+                for t in self.tracks}
+
+    def code_through(self, audio: Tensor, track: str) -> Tensor:
+        """``audio`` coded through ``track``'s branch alone (the out-of-domain coding matrix)."""
+        return self.resynthesize_many([(audio, track)])[0]
+
+    def probe(self, tasks: Iterable[str]) -> None:
+        """Makes each call ``tasks`` need once on a short seeded signal and checks the outputs
+        (finite included): a contract violation or an exception is one line naming the spec,
+        before any clip is evaluated."""
+        needed = set(tasks) & self.tasks
+        generator = torch.Generator().manual_seed(0)
+        audio = 0.1 * torch.randn(PROBE_BATCH, 1, int(PROBE_SECONDS * self.sample_rate), generator=generator)
+        audio = audio.to(self.device)
+        calls: list[tuple[str, Callable[[], object]]] = []
+        if needed & _CODING_TASKS:
+            requests = [(audio, None), *((audio, t) for t in self.tracks)]
+            calls.append(("resynthesize", lambda: self.resynthesize_many(requests, finite=True)))
+        if needed & _SEPARATING_TASKS:
+            calls.append(("decode_tracks" if is_codec(self.impl) else "separate",
+                          lambda: self.separate(audio, finite=True)))
+        for name, call in calls:
+            try:
+                with torch.inference_mode():
+                    call()
+            except BenchError:
+                raise
+            except Exception as error:  # a plug-in's bug: name the spec, not a traceback
+                raise ModelCallError(f"{self.spec}: {name} raised on the probe signal "
+                                     f"({PROBE_BATCH} x {PROBE_SECONDS} s of noise): {one_line(error)}") from error
+
+    # -- the throughput suite -------------------------------------------------------------------
+    def stages(self, audio: Tensor, tracks: Sequence[str] | None = None) -> dict[str, Callable[[], Any]]:
+        """Name -> zero-argument callable, timed by the throughput suite on ``audio`` at the
+        model's own rate: encode / decode / roundtrip for a codec with code streams (through
+        every stream, or ``tracks`` only), roundtrip for another codec, separate for a separator."""
+        impl = self.impl
+        if has_code_streams(impl):
+            codes = impl.encode_codes(audio, tracks)
+            length = audio.shape[-1]
+            return {"encode": lambda: impl.encode_codes(audio, tracks),
+                    "decode": lambda: impl.decode_codes(codes, length),
+                    "roundtrip": lambda: impl.decode_codes(impl.encode_codes(audio, tracks), length)}
+        if is_codec(impl):
+            return {"roundtrip": lambda: impl.resynthesize(audio)}
+        return {"separate": lambda: impl.separate(audio)}
+
+    def reference_timings(self, audio: Tensor) -> list[tuple[str, str, dict[str, Callable[[], Any]]]]:
+        """Extra (implementation, branch, stages) the model offers to be timed against (a DAC-
+        architecture codec: descript-audio-codec carrying the same weights); none by default."""
+        extra = getattr(self.impl, "reference_timings", None)
+        return [] if extra is None else list(extra(audio))
