@@ -31,36 +31,30 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def integer(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number ``>= minimum``."""
+def _number(kind: type[T], accept: Callable[[T], bool], wanted: str) -> Callable[[str], T]:
+    """An argparse type: ``kind(text)`` when ``accept`` takes it, else an error saying ``wanted``."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> T:
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return value
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = wanted
     return parse
+
+
+def integer(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number ``>= minimum``."""
+    return _number(int, lambda value: value >= minimum, f"an integer >= {minimum}")
 
 
 def real(above: float) -> Callable[[str], float]:
     """An argparse type: a finite number ``> above``."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number > {above:g}, got {text!r}") from None
-        if not math.isfinite(value) or value <= above:
-            raise argparse.ArgumentTypeError(f"expected a finite number > {above:g}, got {text!r}")
-        return value
-
-    parse.__name__ = f"number > {above:g}"
-    return parse
+    return _number(float, lambda value: math.isfinite(value) and value > above, f"a finite number > {above:g}")
 
 
 def _comma_separated(item: Callable[[str], T]) -> Callable[[str], tuple[T, ...]]:
@@ -73,7 +67,7 @@ def _comma_separated(item: Callable[[str], T]) -> Callable[[str], tuple[T, ...]]
         except argparse.ArgumentTypeError as error:
             raise argparse.ArgumentTypeError(f"{error} in {text!r}") from None
 
-    parse.__name__ = f"comma-separated {item.__name__}"
+    parse.__name__ = f"comma-separated values, each {item.__name__}"
     return parse
 
 

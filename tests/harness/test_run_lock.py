@@ -49,20 +49,15 @@ def test_lock_is_exclusive_while_held_and_gone_after(tmp_path) -> None:
         assert again.took_over is None
 
 
-def test_lock_of_another_process_then_taken_over_after_its_sigkill(tmp_path) -> None:
+def test_lock_of_another_process_then_taken_over_after_its_sigkill(tmp_path, spawn) -> None:
     run = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=REPO)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(RunLocked, match=f"pid {holder.pid} on {socket.gethostname()}"):
-            RunLock(run).acquire()
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=30)
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait()
+    holder = spawn([sys.executable, "-c", HOLD, str(run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   text=True, cwd=REPO)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(RunLocked, match=f"pid {holder.pid} on {socket.gethostname()}"):
+        RunLock(run).acquire()
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
     assert Holder.parse((run / LOCK_NAME).read_text()).pid == holder.pid  # left behind: stale
     with RunLock(run) as lock:
         assert lock.took_over is not None and lock.took_over.pid == holder.pid
@@ -112,29 +107,24 @@ COMMAND = [sys.executable, "-m", "bench.cli", "run", "--suite", "resynthesis", "
            "--metrics", "si_sdr", "--split", "val", "--limit", str(N_CLIPS), "--batch-size", "1"]
 
 
-def test_two_concurrent_runs_into_one_folder_never_double_count(tmp_path) -> None:
+def test_two_concurrent_runs_into_one_folder_never_double_count(tmp_path, spawn) -> None:
     """The first run takes the lock and holds it to its end; the second starts once the lock file
     exists. While the first still runs, the second must stop with exit 2 and one line naming it;
     if the first had already finished, the second finds every unit done. Either way the folder
     holds each row once."""
     out = tmp_path / "same"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    first = subprocess.Popen([*COMMAND, "--out", str(out)], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 600
-        while not (out / LOCK_NAME).exists():
-            assert first.poll() is None, first.communicate()[1][-3000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        second = subprocess.run([*COMMAND, "--out", str(out)], env=env, cwd=REPO, capture_output=True,
-                                text=True, timeout=600)
-        first_still_running = first.poll() is None
-        first_out, first_err = first.communicate(timeout=600)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
+    first = spawn([*COMMAND, "--out", str(out)], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                  stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while not (out / LOCK_NAME).exists():
+        assert first.poll() is None, first.communicate()[1][-3000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    second = subprocess.run([*COMMAND, "--out", str(out)], env=env, cwd=REPO, capture_output=True,
+                            text=True, timeout=600)
+    first_still_running = first.poll() is None
+    first_out, first_err = first.communicate(timeout=600)
     assert first.returncode == 0, first_err[-3000:]
     if first_still_running:  # the lock was held from before the second started until after it ended
         assert second.returncode == 2, second.stderr[-3000:]

@@ -70,47 +70,38 @@ def wait_until_ended(pids: list[int]) -> float:
 
 
 @pytest.mark.parametrize("mode", ["signal", "parent-check"])
-def test_child_ends_when_its_parent_is_killed(mode, tmp_path) -> None:
+def test_child_ends_when_its_parent_is_killed(mode, tmp_path, spawn) -> None:
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
-    parent = subprocess.Popen([sys.executable, str(script), mode], stdout=subprocess.PIPE, text=True, cwd=REPO)
-    try:
-        child = int(parent.stdout.readline())
-        assert parent.stdout.readline().strip() == "armed"
-        assert running(child)
-        parent.send_signal(signal.SIGKILL)
-        parent.wait(timeout=30)
-        wait_until_ended([child])
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
+    parent = spawn([sys.executable, str(script), mode], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    child = int(parent.stdout.readline())
+    assert parent.stdout.readline().strip() == "armed"
+    assert running(child)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    wait_until_ended([child])
 
 
-def test_bench_run_killed_with_sigkill_leaves_no_metric_worker(tmp_path) -> None:
+def test_bench_run_killed_with_sigkill_leaves_no_metric_worker(tmp_path, spawn) -> None:
     out = tmp_path / "run"
     command = [sys.executable, "-m", "bench.cli", "run", "--suite", "resynthesis", "--model", "SD-Codec=sdcodec-tiny",
                "--metrics", "si_sdr,pesq", "--workers", "2", "--split", "val", "--limit", "4", "--batch-size", "1",
                "--out", str(out)]
-    run = subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"}, cwd=REPO,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers: list[int] = []
+    run = spawn(command, env={**os.environ, "OMP_NUM_THREADS": "1"}, cwd=REPO,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while not list((out / "parts").glob("part-*.parquet")):  # the pool has scored a batch
+        assert run.poll() is None, "the run ended before its pool scored anything"
+        assert time.monotonic() < deadline, "no part after 600 s"
+        time.sleep(0.05)
+    workers = [pid for pid, command in children(run.pid)
+               if "spawn_main" in command and "resource_tracker" not in command]
+    assert len(workers) == 2, children(run.pid)
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=60)
     try:
-        deadline = time.monotonic() + 600
-        while not list((out / "parts").glob("part-*.parquet")):  # the pool has scored a batch
-            assert run.poll() is None, "the run ended before its pool scored anything"
-            assert time.monotonic() < deadline, "no part after 600 s"
-            time.sleep(0.05)
-        workers = [pid for pid, command in children(run.pid)
-                   if "spawn_main" in command and "resource_tracker" not in command]
-        assert len(workers) == 2, children(run.pid)
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=60)
         wait_until_ended(workers)
     finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
         for pid in workers:  # never leave a worker behind, even when the test fails
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
