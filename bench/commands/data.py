@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked, integer
+from bench.util.writable import check_out_file, check_out_folder
 
 
 @COMMANDS.register("data")
@@ -23,9 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     synth = actions.add_parser("synth", help="write the synthetic DnR-like dataset",
                                description="Write tr/, cv/, tt/ of the synthetic DnR-like set "
                                            "(44.1 kHz, DnR layout) under --out.")
-    synth.add_argument("--out", required=True, help="folder to write (created)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    synth.add_argument("--workers", type=int, default=None,
+    synth.add_argument("--out", required=True, type=checked(check_out_folder), help="folder to write (created)")
+    synth.add_argument("--seed", type=integer(0), default=0, help="random seed (default 0)")
+    synth.add_argument("--workers", type=integer(1), default=None,
                        help="parallel processes (default: CPU count, at most 8)")
     synth.set_defaults(handler=run_synth)
 
@@ -38,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     manifest.add_argument("--protocol", default="corrected",
                           help="authors (test reads cv/, as published) or corrected (test reads "
                                "tt/); default corrected")
-    manifest.add_argument("--out", default=None, help="also write the manifest (.csv or .parquet)")
+    manifest.add_argument("--out", type=checked(check_out_file), default=None, help="also write the manifest (.csv or .parquet)")
     manifest.add_argument("--with-dropped", action="store_true",
                           help="write dropped chunks too (columns kept, drop_reason)")
     manifest.set_defaults(handler=run_manifest)

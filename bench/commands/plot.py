@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked
+from bench.util.writable import check_out_folder
 
 
 @COMMANDS.register("plot")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plot", help="draw a run's figures (PNG and PDF)")
     parser.add_argument("--run", default=None, help="run folder; default: the latest complete run")
-    parser.add_argument("--out", default=None, help="output folder; default: RUN/plots")
+    parser.add_argument("--out", type=checked(check_out_folder), default=None, help="output folder; default: RUN/plots")
     parser.add_argument("--plot", action="append", default=None,
                         help="only these plots (distributions, ood-heatmap, throughput)")
     parser.set_defaults(handler=run_plot)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked
+from bench.util.writable import check_out_file
 
 
 @COMMANDS.register("table")
@@ -22,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--paper", action="store_true",
                         help="add the paper's published numbers (results/paper/ of the "
                              "repository) and the difference")
-    parser.add_argument("--out", default=None, help="write to this file instead of stdout")
+    parser.add_argument("--out", type=checked(check_out_file), default=None, help="write to this file instead of stdout")
     parser.set_defaults(handler=run_table)
 
 

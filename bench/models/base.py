@@ -162,9 +162,19 @@ def for_inference(model: nn.Module) -> nn.Module:
     return model
 
 
-def _build_preset(text: str) -> tuple[nn.Module, str, str]:
-    """``preset:FAMILY/PRESET`` -> (model with seeded random weights, the text, a config hash)."""
-    from sdcodec.core.dataclass_json import config_hash
+def check_model_spec(spec: ModelSpec | str) -> None:
+    """Raises the error ``load_eval_model`` would give for a model that does not exist (a missing
+    checkpoint file, an unknown embedded name, family or preset), without loading anything."""
+    if isinstance(spec, str):
+        spec = parse_model_spec(spec)
+    if spec.path.startswith("preset:"):
+        _preset(spec.path)
+    else:
+        resolve_checkpoint(spec.path)
+
+
+def _preset(text: str):
+    """``preset:FAMILY/PRESET`` -> (the family, the preset's configuration)."""
     from sdcodec.families import load_families
 
     family_name, _, preset = text[len("preset:"):].partition("/")
@@ -172,6 +182,14 @@ def _build_preset(text: str) -> tuple[nn.Module, str, str]:
     presets = family.presets()
     if preset not in presets:
         raise ConfigError(f"{text}: {family_name} has no preset {preset!r}; known: {', '.join(presets)}")
+    return family, presets[preset]
+
+
+def _build_preset(text: str) -> tuple[nn.Module, str, str]:
+    """``preset:FAMILY/PRESET`` -> (model with seeded random weights, the text, a config hash)."""
+    from sdcodec.core.dataclass_json import config_hash
+
+    family, config = _preset(text)
     torch.manual_seed(0)
-    model = family.build(presets[preset]).eval()
-    return model, text, "random-" + config_hash(presets[preset])
+    model = family.build(config).eval()
+    return model, text, "random-" + config_hash(config)

@@ -16,6 +16,19 @@ from bench.reporting.tables import METRIC_LABELS, TRACK_LABELS
 PLOTS: Registry[Callable[[pd.DataFrame, Path], object]] = Registry("plot")
 
 
+def metric_axis_label(metric: str) -> str:
+    """A metric's axis label with its unit from the metric registry: ``SI-SDR (dB)``,
+    ``ViSQOL (MOS)`` (the bare name for a metric the registry does not know)."""
+    from sdcodec.core.errors import ConfigError
+    from bench.metrics import get_metric
+
+    label = METRIC_LABELS.get(metric, metric)
+    try:
+        return f"{label} ({get_metric(metric).unit})"
+    except ConfigError:
+        return label
+
+
 def _matplotlib():
     import matplotlib
 
@@ -29,18 +42,21 @@ def _matplotlib():
 
 @PLOTS.register("distributions")
 def plot_distributions(rows: pd.DataFrame, run_dir: Path):
-    """Box plots of each metric per output track, one colour per model, one panel per task."""
+    """Box plots of each metric per output track, one colour per model, one panel per task; each
+    row's y axis is labelled with its metric and unit."""
     scored = rows[(rows["skipped"] == "") & rows["task"].isin(["resynthesis", "separation", "separation-mask"])]
     if scored.empty:
         return None
     plt, sns = _matplotlib()
     scored = scored.assign(track=scored["output"].map(TRACK_LABELS).fillna(scored["output"]),
-                           metric_label=scored["metric"].map(METRIC_LABELS).fillna(scored["metric"]))
+                           metric_label=scored["metric"].map(metric_axis_label))
     grid = sns.catplot(data=scored, x="track", y="value", hue="model", row="metric_label",
                        col="task", kind="box", sharey="row", height=2.6, aspect=1.3,
                        showfliers=False)
     grid.set_titles("{col_name} | {row_name}")
     grid.set_axis_labels("", "")
+    for row_axes, label in zip(grid.axes, grid.row_names):
+        row_axes[0].set_ylabel(label)
     return grid.figure
 
 
@@ -60,7 +76,7 @@ def plot_ood_heatmap(rows: pd.DataFrame, run_dir: Path):
         matrix = matrix.loc[order, [t for t in TRACK_LABELS if t in matrix.columns]]
         matrix.index = [TRACK_LABELS[t] for t in matrix.index]
         matrix.columns = [TRACK_LABELS[t] for t in matrix.columns]
-        sns.heatmap(matrix, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "SI-SDR (dB)"})
+        sns.heatmap(matrix, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": metric_axis_label("si_sdr")})
         ax.set_xlabel("branch")
         ax.set_ylabel("source in")
         ax.set_title(model)

@@ -3,11 +3,26 @@ clips that were scored (skipped clips are counted, never averaged)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from sdcodec.core.errors import BenchError
+
 GROUP_COLUMNS = ["model", "task", "input", "output", "metric"]
 SUMMARY_STATS = ["mean", "std", "sem", "n", "n_skipped"]
+
+
+def require_scored(rows: pd.DataFrame, run: str | Path) -> None:
+    """Raises ``BenchError`` when ``rows`` hold no scored value: a run whose every clip was
+    skipped (or that wrote nothing) has no number to show, only the skip reasons it names."""
+    if len(rows) and (rows["skipped"].fillna("") == "").any():
+        return
+    reasons = "; ".join(f"{n} x {reason!r}" for reason, n in rows["skipped"].value_counts().head(3).items())
+    detail = f"all {len(rows)} rows were skipped: {reasons}" if len(rows) else "it wrote no rows"
+    raise BenchError(f"{run}: no clip was scored ({detail}); nothing to tabulate (the rows are "
+                     "kept in the run folder)")
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
