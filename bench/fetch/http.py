@@ -149,6 +149,19 @@ def _progress_bar(remote: RemoteFile, initial: int, enabled: bool):
                 desc=remote.name, disable=None if enabled else True, leave=True)
 
 
+def _read_some(raw: Any, size: int) -> bytes:
+    """Up to ``size`` bytes of the body as they arrive (``read1``: what came before a dropped
+    connection is kept, not lost with an unfinished read); ``_Interrupted`` when it breaks."""
+    import http.client
+
+    import urllib3
+
+    try:
+        return raw.read1(size, decode_content=False)
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
+        raise _Interrupted(f"the connection broke: {type(error).__name__}") from None
+
+
 def _existing_bytes(part: Path, size: int | None) -> int:
     have = part.stat().st_size if part.is_file() else 0
     if size is not None and have > size:  # longer than the file: not a prefix of it
@@ -197,14 +210,12 @@ def _transfer(remote: RemoteFile, part: Path, options: DownloadOptions, session)
         except OSError as error:
             raise _write_failure(part, error) from None
         with handle, _progress_bar(remote, have, options.progress) as bar:
-            try:
-                for chunk in response.iter_content(options.chunk_bytes):
+            while chunk := _read_some(response.raw, options.chunk_bytes):
+                try:
                     write_chunk(handle, chunk)
-                    bar.update(len(chunk))
-            except OSError as error:  # requests' errors are OSErrors too: the network's first
-                if isinstance(error, requests.RequestException):
-                    raise _Interrupted(short_reason(error)) from None
-                raise _write_failure(part, error) from None
+                except OSError as error:
+                    raise _write_failure(part, error) from None
+                bar.update(len(chunk))
     got = part.stat().st_size
     if remote.size is not None and got < remote.size:
         raise _Interrupted("the connection closed early")

@@ -24,7 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Protocol
 
 from bench.fetch.errors import FetchError
-from bench.fetch.gdrive import CHECKPOINT_NAME, RunSignature, drive_client, find_runs, select_run
+from bench.fetch import gdrive
+from bench.fetch.gdrive import CHECKPOINT_NAME, RunSignature, find_runs, select_run
 from bench.fetch.http import DownloadOptions, RemoteFile, download, file_digest
 from bench.registry import Registry
 
@@ -80,7 +81,7 @@ class DriveRunSource:
     signature: RunSignature
 
     def fetch(self, staging: Path, request: SourceRequest) -> FetchedFiles:
-        client = drive_client()
+        client = gdrive.drive_client()
         scratch = staging / ".configs"
         scratch.mkdir(parents=True, exist_ok=True)
         runs = find_runs(client.list_folder(self.folder_id))
