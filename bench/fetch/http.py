@@ -73,7 +73,21 @@ class DownloadOptions:
 
 
 class _Interrupted(Exception):
-    """The transfer stopped part-way; the ``.part`` file holds what arrived."""
+    """The transfer stopped part-way; the ``.part`` file holds what arrived. ``total``: the
+    file's size when the server said it."""
+
+    def __init__(self, reason: str, total: int | None = None) -> None:
+        super().__init__(reason)
+        self.total = total
+
+
+def _announced_total(response: Any) -> int | None:
+    """The whole file's size from a 206's ``Content-Range`` or a 200's ``Content-Length``."""
+    if response.status_code == 206:
+        found = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+        return int(found.group(3)) if found and found.group(3) != "*" else None
+    length = response.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
 
 
 def part_path(dest: Path) -> Path:
@@ -149,7 +163,7 @@ def _progress_bar(remote: RemoteFile, initial: int, enabled: bool):
                 desc=remote.name, disable=None if enabled else True, leave=True)
 
 
-def _read_some(raw: Any, size: int) -> bytes:
+def _read_some(raw: Any, size: int, total: int | None) -> bytes:
     """Up to ``size`` bytes of the body as they arrive (``read1``: what came before a dropped
     connection is kept, not lost with an unfinished read); ``_Interrupted`` when it breaks."""
     import http.client
@@ -159,7 +173,7 @@ def _read_some(raw: Any, size: int) -> bytes:
     try:
         return raw.read1(size, decode_content=False)
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
-        raise _Interrupted(f"the connection broke: {type(error).__name__}") from None
+        raise _Interrupted(f"the connection broke: {type(error).__name__}", total) from None
 
 
 def _existing_bytes(part: Path, size: int | None) -> int:
@@ -184,16 +198,16 @@ def _transfer(remote: RemoteFile, part: Path, options: DownloadOptions, session)
                                timeout=(options.timeout_s, options.timeout_s))
     except (requests.ConnectionError, requests.Timeout) as error:
         if have:  # it worked before: a transient failure, worth a retry
-            raise _Interrupted(short_reason(error)) from None
+            raise _Interrupted(short_reason(error), remote.size) from None
         raise _connect_error(remote.url, error) from None
     with response:
         if response.status_code == 416 and have and remote.size is None:
             return  # nothing after byte N: the part is the whole file (the checksum decides)
         if response.status_code == 416:
             part.unlink(missing_ok=True)
-            raise _Interrupted("the server refused the resume offset; starting the file again")
+            raise _Interrupted("the server refused the resume offset; starting the file again", remote.size)
         if response.status_code >= 500:
-            raise _Interrupted(f"HTTP {response.status_code}")
+            raise _Interrupted(f"HTTP {response.status_code}", remote.size)
         if response.status_code >= 400:
             raise _status_error(remote.url, response)
         mode = "wb"
@@ -205,20 +219,20 @@ def _transfer(remote: RemoteFile, part: Path, options: DownloadOptions, session)
             mode = "ab"
         elif have:  # 200: the server ignores Range and sends the whole file again
             have = 0
+        total = remote.size if remote.size is not None else _announced_total(response)
         try:
             handle = open(part, mode)
         except OSError as error:
             raise _write_failure(part, error) from None
         with handle, _progress_bar(remote, have, options.progress) as bar:
-            while chunk := _read_some(response.raw, options.chunk_bytes):
+            while chunk := _read_some(response.raw, options.chunk_bytes, total):
                 try:
                     write_chunk(handle, chunk)
                 except OSError as error:
                     raise _write_failure(part, error) from None
                 bar.update(len(chunk))
-    got = part.stat().st_size
-    if remote.size is not None and got < remote.size:
-        raise _Interrupted("the connection closed early")
+    if total is not None and part.stat().st_size < total:
+        raise _Interrupted("the connection closed early", total)
 
 
 def _verify(remote: RemoteFile, part: Path) -> None:
@@ -261,7 +275,7 @@ def download(remote: RemoteFile, dest: str | Path, options: DownloadOptions = Do
             except _Interrupted as error:
                 if attempt == options.retries:
                     have = part.stat().st_size if part.is_file() else 0
-                    total = f" of {remote.size}" if remote.size is not None else ""
+                    total = f" of {error.total}" if error.total is not None else ""
                     raise FetchError(f"{remote.name}: download stopped at {have}{total} bytes "
                                      f"({error}); {part.name} is kept: run the same command "
                                      f"again to resume") from None
