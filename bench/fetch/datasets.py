@@ -177,7 +177,7 @@ def _publish(plan: FetchPlan) -> None:
 def _extract(plan: FetchPlan, progress: bool, echo: Callable[[str], object]) -> None:
     staging = plan.root / STAGING
     if staging.exists():
-        echo(f"an earlier extraction did not finish: extracting again")
+        echo("an earlier extraction did not finish: extracting again")
         shutil.rmtree(staging)
     require_free(plan.root, plan.extracted_estimate, f"extracting {plan.dataset.name} (estimated size)")
     try:
