@@ -60,6 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_fetch_parser(actions: argparse._SubParsersAction) -> None:
     """``bench data fetch NAME --to DIR``."""
+    from bench.fetch.cli import add_download_options
     from bench.fetch.datasets import DATASETS
     from bench.fetch.zenodo import ZENODO_URL_ENV
 
@@ -75,12 +76,11 @@ def add_fetch_parser(actions: argparse._SubParsersAction) -> None:
     fetch.add_argument("--to", required=True, help="folder to fill (created; archives go to DIR/downloads)")
     fetch.add_argument("--dry-run", action="store_true",
                        help="only print the record's files, sizes and the space needed")
-    fetch.add_argument("--retries", type=int, default=3,
-                       help="automatic resumptions after a dropped connection (default 3)")
     fetch.add_argument("--delete-archives", action="store_true",
                        help="remove DIR/downloads once the data is extracted")
     fetch.add_argument("--headers-only", action="store_true",
                        help="final check reads headers only (fast; skips the silent-stem test)")
+    add_download_options(fetch)
     fetch.set_defaults(handler=run_fetch)
 
 
@@ -156,13 +156,10 @@ def report_problems(root: str, folders: list[str], headers_only: bool) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from bench.errors import ConfigError
+    from bench.fetch.cli import download_options
     from bench.fetch.datasets import DATASETS, fetch_dataset
-    from bench.fetch.http import DownloadOptions
 
-    if args.retries < 0:
-        raise ConfigError(f"--retries {args.retries}: give 0 or more")
-    root = fetch_dataset(args.dataset, args.to, DownloadOptions(retries=args.retries),
+    root = fetch_dataset(args.dataset, args.to, download_options(args),
                          dry_run=args.dry_run, delete_archives=args.delete_archives)
     if args.dry_run:
         return 0

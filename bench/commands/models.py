@@ -33,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_fetch_parser(actions: argparse._SubParsersAction) -> None:
     """``bench models fetch NAME...``."""
+    from bench.fetch.cli import add_download_options
     from bench.fetch.models import OFFICIAL_MODELS
 
     fetch = actions.add_parser(
@@ -44,26 +45,23 @@ def add_fetch_parser(actions: argparse._SubParsersAction) -> None:
         epilog="models: " + "; ".join(f"{n}: {m.description}" for n, m in OFFICIAL_MODELS.items()))
     fetch.add_argument("names", nargs="+", metavar="NAME", help="official model names")
     fetch.add_argument("--force", action="store_true", help="fetch again even when already fetched")
-    fetch.add_argument("--retries", type=int, default=3,
-                       help="automatic resumptions after a dropped connection (default 3)")
     fetch.add_argument("--drive-run", default=None, metavar="RUN",
                        help="the run folder in the authors' Drive folder (when its configuration "
                             "does not tell the runs apart)")
+    add_download_options(fetch)
     fetch.set_defaults(handler=run_fetch)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
     from bench.errors import ConfigError
-    from bench.fetch.http import DownloadOptions
+    from bench.fetch.cli import download_options
     from bench.fetch.models import OFFICIAL_MODELS, SourceRequest, fetch_model
 
     for name in args.names:
         OFFICIAL_MODELS.get(name)  # every name known before anything downloads
-    if args.retries < 0:
-        raise ConfigError(f"--retries {args.retries}: give 0 or more")
     if args.drive_run and len(args.names) != 1:
         raise ConfigError("--drive-run names one run: fetch one model with it")
-    request = SourceRequest(DownloadOptions(retries=args.retries), args.drive_run)
+    request = SourceRequest(download_options(args), args.drive_run)
     for name in args.names:
         fetch_model(name, request, force=args.force)
     return 0

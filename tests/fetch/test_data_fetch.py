@@ -194,15 +194,11 @@ def test_too_little_free_space_stops_before_any_download(record, server, monkeyp
 
 
 def test_a_full_disk_while_writing_keeps_the_part_for_later(record, monkeypatch, tmp_path, capsys) -> None:
-    written = []
-
-    def full_after_some(handle, chunk: bytes) -> None:
-        if written:
-            raise OSError(errno.ENOSPC, "No space left on device")
+    def full_after_300_bytes(handle, chunk: bytes) -> None:  # the disk fills during a write
         handle.write(chunk[:300])
-        written.append(300)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(fetch_http, "write_chunk", full_after_some)
+    monkeypatch.setattr(fetch_http, "write_chunk", full_after_300_bytes)
     root = tmp_path / "dnr"
     assert fetch(root) == 2
     assert "no space left on the device; the partial file is kept" in one_line_error(capsys)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from baselines.dac import DAC, DACConfig
 from bench.adapters.base import load_eval_model, parse_model_spec
@@ -35,25 +36,23 @@ from .conftest import closed_port_url
 SMALL = dict(encoder_dim=8, encoder_rates=(2, 5), latent_dim=16, decoder_dim=16, decoder_rates=(5, 2),
              n_codebooks=12, codebook_size=16, codebook_dim=4, sample_rate=16000)
 
-RUN_YAML = """\
-model:
-  name: SDCodec
-  latent_dim: 16
-  tracks: ['speech', 'music', 'sfx']
-  enc_params: {{name: DACEncoder, d_model: 8, strides: [2, 5]}}
-  dec_params: {{name: DACDecoder, d_model: 16, strides: [5, 2]}}
-  quant_params:
-    name: MultiSourceRVQ
-    n_codebooks: [12, 12, 12]
-    codebook_size: [16, 16, 16]
-    codebook_dim: [4, 4, 4]
-    quantizer_dropout: 0.0
-    code_jit_prob: [0.0, 0.0, 0.0]
-    code_jit_size: [3, 5, 3]
-    shared_codebooks: {shared}
-  pretrain: {pretrain}
-sampling_rate: 16000
-"""
+
+def run_yaml(config, from_dac: bool) -> str:
+    """A run's Hydra ``config.yaml`` in the authors' form (their ``config/model/*.yaml`` under
+    ``model:``, per-track lists in ``quant_params``, ``sampling_rate`` at the top)."""
+    tracks = len(config.tracks)
+    model = {
+        "name": "SDCodec", "latent_dim": config.latent_dim, "tracks": list(config.tracks),
+        "enc_params": {"name": "DACEncoder", "d_model": config.encoder_dim, "strides": list(config.encoder_rates)},
+        "dec_params": {"name": "DACDecoder", "d_model": config.decoder_dim, "strides": list(config.decoder_rates)},
+        "quant_params": {
+            "name": "MultiSourceRVQ", "n_codebooks": [config.n_codebooks] * tracks,
+            "codebook_size": [config.codebook_size] * tracks, "codebook_dim": [config.codebook_dim] * tracks,
+            "quantizer_dropout": 0.0, "code_jit_prob": list(config.code_jit_prob),
+            "code_jit_size": list(config.code_jit_size), "shared_codebooks": config.shared_codebooks},
+        "pretrain": {"load_pretrained": "./pretrained/weights_16khz_8kbps_0.0.5_new.pth"} if from_dac else {},
+    }
+    return yaml.safe_dump({"model": model, "sampling_rate": config.sample_rate})
 
 
 class LocalDrive:
@@ -78,8 +77,7 @@ def add_run(drive: Path, folder: str, shared: int, from_dac: bool = False, seed:
     torch.manual_seed(seed)
     model = SDCodec(sdcodec_preset("tiny", shared_codebooks=shared, **SMALL))
     (drive / folder / ".hydra").mkdir(parents=True)
-    pretrain = "{load_pretrained: ./pretrained/weights_16khz_8kbps_0.0.5_new.pth}" if from_dac else "{}"
-    (drive / folder / ".hydra" / "config.yaml").write_text(RUN_YAML.format(shared=shared, pretrain=pretrain))
+    (drive / folder / ".hydra" / "config.yaml").write_text(run_yaml(model.config, from_dac))
     checkpoint = drive / folder / "ckpt_final" / "ckpt_model_final.pth"
     checkpoint.parent.mkdir()
     torch.save(model.state_dict(), checkpoint)  # a plain state_dict, as the authors' trainer
