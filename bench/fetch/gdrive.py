@@ -124,13 +124,18 @@ def find_runs(files: Sequence[DriveFile]) -> list[DriveRun]:
     return sorted(runs, key=lambda run: run.root)
 
 
-def run_signature(config_path: Path) -> RunSignature:
-    """The ``RunSignature`` of a run's Hydra ``config.yaml``."""
+def run_signature(config_path: Path) -> RunSignature | None:
+    """The ``RunSignature`` of a run's Hydra ``config.yaml``; None when it is not an SD-Codec
+    run's configuration."""
     import yaml
 
+    from bench.errors import CheckpointError
     from sdcodec.official import config_from_yaml
 
-    config = config_from_yaml(config_path)
+    try:
+        config = config_from_yaml(config_path)
+    except CheckpointError:
+        return None
     data: Any = yaml.safe_load(config_path.read_text())
     model = data.get("model", data) if isinstance(data, Mapping) else {}
     pretrain = model.get("pretrain") if isinstance(model, Mapping) else None
@@ -160,7 +165,7 @@ def select_run(runs: Sequence[DriveRun], wanted: RunSignature, client: DriveClie
     matches = [run for run in runs if signatures[run.root] == wanted]
     if len(matches) == 1:
         return matches[0]
-    found = "; ".join(f"{root} ({signature or 'no config'})" for root, signature in signatures.items())
+    found = "; ".join(f"{root} ({signature or 'no SD-Codec config'})" for root, signature in signatures.items())
     problem = "several runs have" if matches else "no run has"
     raise FetchError(f"Google Drive folder {folder_id}: {problem} the configuration {wanted}; "
                      f"runs: {found}; name one with --drive-run RUN")

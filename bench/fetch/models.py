@@ -82,8 +82,9 @@ class DriveRunSource:
 
     def fetch(self, staging: Path, request: SourceRequest) -> FetchedFiles:
         client = gdrive.drive_client()
-        scratch = staging / ".configs"
-        scratch.mkdir(parents=True, exist_ok=True)
+        scratch = staging / ".configs"  # every run's config, read to pick the run: fresh each time
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
         runs = find_runs(client.list_folder(self.folder_id))
         run = select_run(runs, self.signature, client, scratch, self.folder_id, request.drive_run)
         checkpoint = staging / "ckpt_final" / CHECKPOINT_NAME

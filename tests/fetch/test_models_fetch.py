@@ -229,11 +229,15 @@ def test_ambiguous_runs_are_refused_until_one_is_named(drive_folder, tmp_path, m
     copy = tmp_path / "drive"
     shutil.copytree(drive_folder, copy)
     add_run(copy, "runs/e", 0, seed=6)
+    (copy / "runs/z/.hydra").mkdir(parents=True)  # another kind of run: ignored, but listed
+    (copy / "runs/z/.hydra/config.yaml").write_text("model: {name: DAC}\nsampling_rate: 16000\n")
+    (copy / "runs/z/ckpt_model_final.pth").write_bytes(b"unused")
     local = LocalDrive(copy)
     monkeypatch.setattr(gdrive, "drive_client", lambda: local)
     assert main(["models", "fetch", "sdcodec-16k"]) == 2
     err = one_line_error(capsys)
-    assert "several runs have the configuration S=0" in err and "runs/e (S=0)" in err and "--drive-run" in err
+    assert "several runs have the configuration S=0" in err and "--drive-run" in err
+    assert "runs/a (S=0); runs/b (S=4); " in err and "runs/e (S=0); runs/z (no SD-Codec config)" in err
     assert main(["models", "fetch", "sdcodec-16k", "--drive-run", "runs/e"]) == 0
     assert fetched_checkpoint("sdcodec-16k").read_bytes() == \
         (copy / "runs/e/ckpt_final/ckpt_model_final.pth").read_bytes()
