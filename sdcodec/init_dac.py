@@ -23,7 +23,8 @@ PARTS = ("encoder", "decoder", "quantizer")
 
 def _dac_state(dac_model_or_path: nn.Module | str | Path) -> dict[str, torch.Tensor]:
     """A DAC state_dict in our weight-norm form, from a loaded model, any DAC checkpoint file, or
-    the name of an embedded DAC (``dac-tiny``) when no such file exists."""
+    the name of an embedded DAC (``dac-tiny``) or of a fetched official one (``dac-16k``, see
+    ``bench.fetch.models``) when no such file exists."""
     if isinstance(dac_model_or_path, nn.Module):
         model = dac_model_or_path
     else:
@@ -31,10 +32,13 @@ def _dac_state(dac_model_or_path: nn.Module | str | Path) -> dict[str, torch.Ten
 
         path = Path(dac_model_or_path)
         if not path.exists() and path.name == str(dac_model_or_path):
+            from bench.fetch.models import fetched_checkpoint, is_official_name
             from sdcodec.pretrained import EMBEDDED, embedded_checkpoint
 
             if str(dac_model_or_path) in EMBEDDED:
                 path = embedded_checkpoint(str(dac_model_or_path))
+            elif is_official_name(str(dac_model_or_path)):
+                path = fetched_checkpoint(str(dac_model_or_path))
         model = load_model(path)
         if getattr(model, "family", None) != "dac":
             raise CheckpointError(f"{dac_model_or_path}: expected a DAC checkpoint, got family {model.family!r}")

@@ -27,7 +27,9 @@ from bench.fetch import gdrive
 from bench.fetch.errors import FetchError
 from bench.fetch.gdrive import DriveFile
 from bench.fetch.models import OFFICIAL_MODELS, RECORD_NAME, HttpSource, fetched_checkpoint, model_dir
+from sdcodec.checkpoint import load_model
 from sdcodec.config import sdcodec_preset
+from sdcodec.init_dac import init_from_dac
 from sdcodec.model import SDCodec
 
 from .conftest import closed_port_url
@@ -147,6 +149,11 @@ def test_dac_over_http_is_verified_recorded_and_usable_as_a_model(dac_served, da
     assert model.label == "DAC" and model.family == "dac"
     assert Path(model.checkpoint) == fetched_checkpoint("dac-16k")
     assert model.checkpoint_hash == record["sha256"][:16]
+    # ... and as the DAC that initialises SD-Codec's branches (the pretrainDAC recipe).
+    sdcodec = init_from_dac(SDCodec(sdcodec_preset("tiny", shared_codebooks=1, **SMALL)), "dac-16k")
+    dac_state = load_model(fetched_checkpoint("dac-16k")).state_dict()
+    encoder = [k for k in sdcodec.state_dict() if k.startswith("encoder.")]
+    assert encoder and all(torch.equal(sdcodec.state_dict()[k], dac_state[k]) for k in encoder)
 
     server.served.log.clear()
     assert main(["models", "fetch", "dac-16k"]) == 0  # cached: nothing is requested
