@@ -69,5 +69,11 @@ def plot_paired_differences(rows: pd.DataFrame, run_dir: Path):
             ax.set_title(task if r == 0 else "")
             ax.set_xlabel("")
             ax.set_ylabel(_axis_label(metric) if c == 0 else "")
-    fig.tight_layout()
+    legend = axes[0][0].get_legend()
+    if legend is not None:  # one legend above the panels, off the data
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        legend.remove()
+        fig.tight_layout()
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(labels),
+                   frameon=False)
     return fig

@@ -28,7 +28,7 @@ def summarize(rows: pd.DataFrame, settings: BootstrapSettings = BootstrapSetting
     the ``ci_*`` columns.
     """
     scored = rows["skipped"].fillna("") == ""
-    frame = rows.assign(_scored=scored)
+    frame = rows.assign(_scored=scored, _cluster=cluster_codes(rows["clip_id"], settings.unit))
     out, cells = [], []
     for key, group in frame.groupby(GROUP_COLUMNS, sort=True):
         kept = group[group["_scored"]]
@@ -36,7 +36,7 @@ def summarize(rows: pd.DataFrame, settings: BootstrapSettings = BootstrapSetting
         n = int(values.size)
         mean = float(values.mean()) if n else float("nan")
         std = float(values.std(ddof=0)) if n else float("nan")
-        cells.append(ClusterSums.of(values, cluster_codes(kept["clip_id"], settings.unit)))
+        cells.append(ClusterSums.of(values, kept["_cluster"].to_numpy()))
         out.append(
             dict(zip(GROUP_COLUMNS, key), mean=mean, std=std,
                  sem=std / np.sqrt(n) if n else float("nan"), n=n,

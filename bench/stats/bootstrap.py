@@ -7,12 +7,15 @@ resample draws ``G`` clusters with replacement (``G`` = the number of clusters) 
 that ratio, so the clips of a track stay together and the interval reflects how many independent
 tracks the mean rests on, not how many chunks were cut from them.
 
-``scipy.stats.bootstrap`` does the resampling (``paired=True`` over the arrays ``S`` and ``n``,
-whose elements are clusters) and the interval: BCa by default, whose acceleration comes from the
-jackknife that leaves out one cluster at a time; ``percentile`` and ``basic`` on request. Cells
-with the same cluster sizes are stacked into one call (``axis=-1``): the resample indices depend
-only on the seed and the number of clusters, so a stacked cell gets the interval it gets
-alone (up to rounding), and a cell's interval does not depend on which other cells a run holds.
+``scipy.stats.bootstrap`` does the resampling and the interval: it draws the resampled cluster
+indices and computes the interval from the resample means (BCa by default, whose acceleration
+comes from the jackknife that leaves out one cluster at a time; ``percentile`` and ``basic`` on
+request). The statistic it calls is vectorised over resamples and cells: a resample's indices
+become per-cluster weights ``W`` (how often each cluster was drawn) and the resample means of all
+cells are ``(W @ S) / (W @ n)``, one matrix product, instead of gathering every resampled value.
+Cells with the same number of clusters share one call and so the same draws; the draws depend
+only on the seed and the number of clusters, so a cell's interval does not depend on which other
+cells a run holds (stacked or alone, the same up to rounding).
 
 Degenerate cells: fewer than two clusters (no interval: NaN), and cells whose resamples all give
 the same mean (every value equal): the interval is that mean.
@@ -33,9 +36,8 @@ from bench.stats.clusters import CLUSTER_UNITS
 
 #: Interval methods of ``scipy.stats.bootstrap`` that a setting may name.
 METHODS = ("BCa", "percentile", "basic")
-#: Resampled values held at once per stacked call (cells x resamples x clusters); bounds memory
-#: at about 64 MB per array of float64.
-_BATCH_ELEMENTS = 1 << 23
+#: Resample weights held at once (resamples x clusters): about 32 MB of float64.
+_BATCH_ELEMENTS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -102,39 +104,56 @@ class ClusterSums:
         return self.sums / self.counts
 
 
-def _ratio_of_sums(sums: np.ndarray, counts: np.ndarray, axis: int = -1) -> np.ndarray:
-    return sums.sum(axis=axis) / counts.sum(axis=axis)
-
-
 def mean_intervals(cells: Sequence[ClusterSums], settings: BootstrapSettings) -> np.ndarray:
     """Bootstrap intervals of each cell's mean: ``[cells, 2]`` (low, high), NaN for cells of
     fewer than two clusters."""
     out = np.full((len(cells), 2), np.nan)
-    stacks: dict[bytes, list[int]] = {}
+    stacks: dict[int, list[int]] = {}
     for index, cell in enumerate(cells):
         if cell.clusters >= 2:
-            stacks.setdefault(cell.counts.tobytes(), []).append(index)
+            stacks.setdefault(cell.clusters, []).append(index)
     for members in stacks.values():
         out[members] = _stacked_intervals([cells[i] for i in members], settings)
     return out
 
 
+class _ResampleMeans:
+    """The statistic handed to ``scipy.stats.bootstrap``: cluster indices ``[..., m]`` (a
+    resample, a jackknife sample or all clusters) -> the means of every cell ``[cells, ...]``.
+
+    ``sums`` and ``counts``: ``[cells, clusters]``."""
+
+    def __init__(self, sums: np.ndarray, counts: np.ndarray) -> None:
+        self.sums, self.counts = sums, counts
+
+    def __call__(self, indices: np.ndarray, axis: int = -1) -> np.ndarray:
+        clusters = self.sums.shape[1]
+        rows = np.asarray(indices, dtype=np.intp).reshape(-1, indices.shape[-1])
+        offsets = (np.arange(rows.shape[0], dtype=np.intp) * clusters)[:, None]
+        weights = np.bincount((rows + offsets).ravel(), minlength=rows.shape[0] * clusters)
+        weights = weights.reshape(rows.shape[0], clusters).astype(np.float64)
+        means = (weights @ self.sums.T) / (weights @ self.counts.T)  # [rows, cells]
+        return means.T.reshape((self.sums.shape[0], *indices.shape[:-1]))
+
+
 def _stacked_intervals(cells: Sequence[ClusterSums], settings: BootstrapSettings) -> np.ndarray:
-    """Intervals ``[k, 2]`` of ``k`` cells that share their cluster sizes (one scipy call)."""
+    """Intervals ``[k, 2]`` of ``k`` cells with the same number of clusters (one scipy call)."""
     sums = np.stack([cell.sums for cell in cells])
-    counts = np.tile(cells[0].counts, (len(cells), 1))
-    batch = max(1, min(settings.resamples, _BATCH_ELEMENTS // sums.size))
+    counts = np.stack([cell.counts for cell in cells])
+    clusters = sums.shape[1]
+    statistic = _ResampleMeans(sums, counts)
     with warnings.catch_warnings():
         # a degenerate bootstrap distribution (all resamples equal) is handled below
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)
         with np.errstate(invalid="ignore", divide="ignore"):
             result = stats.bootstrap(
-                (sums, counts), _ratio_of_sums, paired=True, vectorized=True, axis=-1,
+                (np.arange(clusters),), statistic, vectorized=True, axis=-1,
                 n_resamples=settings.resamples, confidence_level=settings.level,
-                method=settings.method, batch=batch, rng=np.random.default_rng(settings.seed))
+                method=settings.method, batch=max(1, min(settings.resamples, _BATCH_ELEMENTS // clusters)),
+                rng=np.random.default_rng(settings.seed))
     low = np.asarray(result.confidence_interval.low, dtype=np.float64).reshape(-1)
     high = np.asarray(result.confidence_interval.high, dtype=np.float64).reshape(-1)
-    estimate = _ratio_of_sums(sums, counts)
+    estimate = sums.sum(axis=1) / counts.sum(axis=1)
     distribution = np.asarray(result.bootstrap_distribution).reshape(len(cells), -1)
     flat = np.ptp(distribution, axis=-1) <= 1e-12 * np.maximum(1.0, np.abs(estimate))
     return np.stack([np.where(flat, estimate, low), np.where(flat, estimate, high)], axis=-1)

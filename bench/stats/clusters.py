@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import pandas as pd
 
 from bench.data.clip_ids import track_of
 from bench.registry import Registry
@@ -22,9 +23,10 @@ CLUSTER_UNITS.add("clip", str)
 
 def cluster_codes(clip_ids: Iterable[str], unit: str) -> np.ndarray:
     """Integer codes ``[n]`` (0 .. clusters - 1, in first-seen order) of the clusters of
-    ``clip_ids`` under ``unit`` (a name of ``CLUSTER_UNITS``)."""
+    ``clip_ids`` under ``unit`` (a name of ``CLUSTER_UNITS``). The rule runs once per distinct
+    clip id, so a whole run's rows are coded in one call."""
     rule = CLUSTER_UNITS.get(unit)
-    names = [rule(clip) for clip in clip_ids]
-    index: dict[str, int] = {}
-    return np.fromiter((index.setdefault(name, len(index)) for name in names), dtype=np.int64,
-                       count=len(names))
+    clip_codes, distinct = pd.factorize(pd.Series(list(clip_ids) if not isinstance(clip_ids, pd.Series)
+                                                  else clip_ids, dtype=object))
+    cluster_of_clip, _ = pd.factorize(pd.Series([rule(clip) for clip in distinct], dtype=object))
+    return cluster_of_clip[clip_codes].astype(np.int64)

@@ -89,13 +89,14 @@ def compare(pairs: Sequence[tuple[Contender, Contender]], settings: BootstrapSet
     records, cells = [], []
     for a, b in pairs:
         paired = pair_clips(a.rows, b.rows)
+        paired["_cluster"] = cluster_codes(paired["clip_id"], settings.unit)
         for key, group in paired.groupby(KEY_COLUMNS, sort=False):
             if keys is not None and key not in keys:
                 continue
             has_a, has_b = group["value_a"].notna(), group["value_b"].notna()
             both = group[has_a & has_b]
             cells.append(ClusterSums.of((both["value_b"] - both["value_a"]).to_numpy(),
-                                        cluster_codes(both["clip_id"], settings.unit)))
+                                        both["_cluster"].to_numpy()))
             direction, unit = metric_direction(key[3])
             records.append({"a": a.label, "b": b.label, **dict(zip(KEY_COLUMNS, key)), "unit": unit,
                             "mean_a": both["value_a"].mean(), "mean_b": both["value_b"].mean(),

@@ -30,3 +30,29 @@ def model_rows(model: str, clip_ids: list[str], values_by_metric: dict[str, np.n
                                 metric=metric, value=float("nan") if skip else float(value),
                                 skipped="silent reference" if skip else ""))
     return pd.DataFrame(records)
+
+
+def write_run(folder, rows: pd.DataFrame, suite: str = "resynthesis"):
+    """A complete run folder holding ``rows`` (models in first-seen order)."""
+    from bench.results.store import RunStore
+
+    store = RunStore(folder)
+    store.start({"config": {"suite": suite, "split": "test", "protocol": "authors"}, "suite": suite,
+                 "config_hash": str(folder), "models": [{"label": m} for m in dict.fromkeys(rows["model"])]})
+    store.append(rows)
+    store.complete()
+    return folder
+
+
+def two_model_rows(shift: float, seed: int = 7, tracks: int = 40, models=("A", "B"),
+                   metrics=("si_sdr", "visqol")) -> pd.DataFrame:
+    """Rows of two models on the same clips (speech and music resynthesis): B = A + ``shift`` +
+    noise (sd 0.3) on every metric."""
+    values, _, clips = clustered_values(seed=seed, tracks=tracks)
+    rng = np.random.default_rng(seed + 1)
+    parts = []
+    for track in ("speech", "music"):
+        b = values + shift + rng.normal(0, 0.3, values.size)
+        parts += [model_rows(models[0], clips, {m: values for m in metrics}, track=track),
+                  model_rows(models[1], clips, {m: b for m in metrics}, track=track)]
+    return pd.concat(parts, ignore_index=True)
