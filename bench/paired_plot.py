@@ -60,7 +60,7 @@ def plot_paired_differences(rows: pd.DataFrame, run_dir: Path):
         for c, task in enumerate(tasks):
             ax = axes[r][c]
             part = data[(data["metric"] == metric) & (data["task"] == task)]
-            ax.axhline(0.0, color="black", linewidth=0.8, zorder=0)
+            ax.axhline(0.0, color="black", linewidth=1.0, zorder=1.5)
             if not part.empty:
                 sns.boxplot(data=part, x="track", y="difference", hue="comparison", order=order,
                             showfliers=False, ax=ax, legend="auto" if r == c == 0 else False, fill=False)

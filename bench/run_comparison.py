@@ -97,17 +97,35 @@ def compare_runs(specs: Sequence[str], models: Sequence[str] | None, alpha: floa
     return RunComparison(runs[0], runs[-1], settings, alpha, comparisons)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it lies under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+#: Under this many clusters a cluster bootstrap interval is known to be too narrow (it cannot
+#: see more spread than the few cluster means show); the compare output says so.
+FEW_CLUSTERS = 30
+
+
 def describe(result: RunComparison) -> str:
     """The lines above the table: what A and B are and how the numbers were computed."""
     frame = result.comparisons
     n = int(frame["p_holm"].notna().sum())
-    return "\n".join([
-        f"A: {', '.join(dict.fromkeys(frame['a']))} ({result.run_a})",
-        f"B: {', '.join(dict.fromkeys(frame['b']))} ({result.run_b})",
-        f"B - A per clip scored for both; {result.settings.describe()}; p: Wilcoxon signed-rank "
-        f"of per-{result.settings.unit} mean differences, Holm over {n} comparisons; r: "
-        f"rank-biserial; verdict at alpha {result.alpha:g}",
-    ])
+    lines = [
+        f"A: {', '.join(dict.fromkeys(frame['a']))} ({_shown(result.run_a)})",
+        f"B: {', '.join(dict.fromkeys(frame['b']))} ({_shown(result.run_b)})",
+        f"B - A per clip scored for both; CI: {result.settings.describe()}",
+        f"p: Wilcoxon signed-rank of per-{result.settings.unit} mean differences; p Holm: over "
+        f"{n} comparisons; r: rank-biserial; verdict at alpha {result.alpha:g}",
+    ]
+    fewest = int(frame.loc[frame["n_pairs"] > 0, "n_clusters"].min())
+    if fewest < FEW_CLUSTERS:
+        lines.append(f"note: as few as {fewest} {result.settings.unit}s: intervals over fewer than "
+                     f"{FEW_CLUSTERS} are too narrow; read the p-values")
+    return "\n".join(lines)
 
 
 def _number(value: float, digits: int = 2, signed: bool = False) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bench.constants import MIX, TRACKS
 from bench.errors import ConfigError
 from bench.stats.bootstrap import BootstrapSettings, ClusterSums
 from bench.stats.clusters import cluster_codes
@@ -115,7 +116,11 @@ def compare(pairs: Sequence[tuple[Contender, Contender]], settings: BootstrapSet
     frame["p_holm"] = holm(frame["p"].to_numpy())
     frame["verdict"] = [verdict(p, effect, direction, alpha) for p, effect, direction
                         in zip(frame["p_holm"], frame["effect"], frame["_direction"])]
-    return frame[COMPARISON_COLUMNS]
+    order = {name: i for i, name in enumerate((MIX, *TRACKS))}  # the paper's column order
+    frame = frame.sort_values("output", key=lambda s: s.map(order).fillna(len(order)), kind="stable")
+    frame = frame.sort_values(["a", "b", "task"], key=lambda s: s.map(
+        {v: i for i, v in enumerate(dict.fromkeys(s))}), kind="stable")
+    return frame[COMPARISON_COLUMNS].reset_index(drop=True)
 
 
 def verdict(p_adjusted: float, effect: float, direction: int, alpha: float) -> str:

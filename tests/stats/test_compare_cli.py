@@ -31,10 +31,10 @@ def test_models_of_one_run(runs, capsys) -> None:
     assert status == 0
     lines = out.splitlines()
     assert lines[0].startswith("A: A (") and lines[1].startswith("B: B (")
-    assert "Holm over 4 comparisons" in lines[2]
-    header = lines[3].split()
+    assert "9999 resamples of tracks" in lines[2] and "p Holm: over 4 comparisons" in lines[3]
+    header = lines[4].split()
     assert header[:4] == ["task", "track", "metric", "unit"] and "excluded" in header
-    assert sum("better" in line for line in lines[4:]) == 4
+    assert [line.split()[-1] for line in lines[5:]] == ["better"] * 4
 
 
 def test_fail_if_worse_exits_1_only_when_b_is_worse(runs, capsys) -> None:
@@ -82,3 +82,10 @@ def test_bad_input_is_one_line_and_status_2(runs, tmp_path, capsys, argv, messag
     status, out, err = _run([a.format(**paths) for a in argv], capsys)
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_few_tracks_are_pointed_out(tmp_path, capsys) -> None:
+    run = write_run(tmp_path / "few", two_model_rows(+0.5, tracks=6))
+    status, out, _ = _run(["compare", str(run), "--models", "A", "B"], capsys)
+    assert status == 0
+    assert "note: as few as 6 tracks: intervals over fewer than 30 are too narrow" in out
