@@ -136,7 +136,8 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
         rows = build_rows(table, summary, published, split=split, marks=marks)
         text = RENDERERS[fmt](table, rows, options)
         if fmt == "markdown":
-            text += f"\n_{split} split, protocol `{protocol}`; {CELL_STATS.get(stat).note.format(interval=settings.describe())}._\n"
+            cells = CELL_STATS.get(stat).note.format(interval=settings.describe())
+            text += f"\n_{split} split, protocol `{protocol}`; {cells}._\n"
         parts.append(text)
     note = protocol_note(manifests) if paper else None
     if note:

@@ -6,8 +6,8 @@ for every track folder of the split's DnR folder (sorted), trim the mixture at 3
 chunk)`` (chunk = 5 s for val, 10 s for test, at the file's 44.1 kHz), and keep a chunk when
 mix, speech, music and sfx each have at least 50% active STFT frames. Stems of several
 channels are tested flattened channel after channel, as the authors' ``reshape(-1)`` does.
-``clip_id`` is ``<track_id>_<chunk index>`` (``bench.data.clip_ids``), the index counting dropped chunks too (the
-authors' ids).
+``clip_id`` is ``<track_id>_<chunk index>`` (``bench.data.clip_ids``), the index counting
+dropped chunks too (the authors' ids).
 
 Columns of the returned frame (one row per kept clip, in track then chunk order):
 ``clip_id``, ``track_id``, ``folder`` (track folder relative to the root, ``cv/1234``),

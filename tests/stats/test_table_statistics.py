@@ -70,7 +70,8 @@ def test_marks_in_markdown_latex_and_csv(rows) -> None:
     options = TableOptions("ci", "DAC", "significantly better than DAC (test note).")
     markdown = render_markdown(LAYOUT, table_rows, options)
     sd_line = next(l for l in markdown.splitlines() if l.startswith("| SD-Codec"))
-    assert sd_line.count("†") == 4 and "†" not in next(l for l in markdown.splitlines() if l.startswith("| DAC"))
+    dac_line = next(l for l in markdown.splitlines() if l.startswith("| DAC"))
+    assert sd_line.count("†") == 4 and "†" not in dac_line
     assert markdown.rstrip().endswith("† significantly better than DAC (test note).")
 
     latex = render_latex(LAYOUT, table_rows, options)
