@@ -108,13 +108,33 @@ def plot_throughput(rows: pd.DataFrame, run_dir: Path):
     return grid.figure
 
 
-def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Writes every applicable plot (or ``names``) as PNG and PDF; returns the written files."""
-    from bench.results.store import load_rows
+def ordered_models(rows: pd.DataFrame, order: list[str], models: list[str] | None = None) -> pd.DataFrame:
+    """``rows`` with models in ``order`` (the run's), or only ``models`` in their given order
+    (a label the rows lack is a ``BenchError``); stable within a model."""
+    from sdcodec.core.errors import BenchError
+
+    present = list(dict.fromkeys(rows["model"]))
+    if models:
+        missing = [m for m in models if m not in present]
+        if missing:
+            raise BenchError(f"--models: the run has no model {', '.join(map(repr, missing))} "
+                             f"(models: {', '.join(present)})")
+        rows, order = rows[rows["model"].isin(models)], list(models)
+    rank = {m: i for i, m in enumerate(order)}
+    return rows.sort_values("model", key=lambda s: s.map(rank).fillna(len(rank)), kind="stable")
+
+
+def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None = None,
+               models: list[str] | None = None) -> list[Path]:
+    """Writes every applicable plot (or ``names``) as PNG and PDF; returns the written files.
+    ``models``: only these models, the first being A of the paired differences (default: every
+    model, the run's first as A)."""
+    from bench.results.store import RunStore, load_rows
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
+    order = [m["label"] for m in RunStore(run_dir).read_manifest().get("models", [])]
+    rows = ordered_models(load_rows(run_dir), order, models)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = load_rows(run_dir)
     written = []
     for name in names or PLOTS.names():
         figure = PLOTS.get(name)(rows, run_dir)
@@ -128,3 +148,6 @@ def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None
 
         plt.close(figure)
     return written
+
+
+from bench.reporting import paired_plot  # noqa: E402,F401  (registers the paired-differences figure)

@@ -8,7 +8,9 @@ Layout of ``results/runs/<run id>/``::
                          per-clip rows, appended atomically as work finishes (one series per
                          writer: ranks of a distributed run write their own)
     clips.parquet        all rows, written when the run completes
-    summary.csv          mean / population std / counts per model, task, input, output, metric
+    summary.csv          mean / population std / counts per model, task, input, output, metric,
+                         and the bootstrap interval of each mean (settings also in the manifest's
+                         ``intervals``)
 
 A *unit* (model, task, clip id) is the grain of resumption: a part always holds complete units,
 so a run killed at any point resumes with exactly the units that have no rows yet.
@@ -93,13 +95,17 @@ class RunStore:
     def complete(self, profile: dict[str, Any] | None = None) -> pd.DataFrame:
         """Writes ``clips.parquet`` and ``summary.csv``, marks the run complete (recording
         ``profile``, the evaluation's time per phase, when given); returns rows."""
+        from sdcodec.core.dataclass_json import to_dict
         from bench.results.summary import summarize
+        from bench.stats.bootstrap import BootstrapSettings
 
         rows = self.rows()
+        intervals = BootstrapSettings()
         atomic_write_frame(rows, self.run_dir / "clips.parquet")
-        atomic_write_frame(summarize(rows), self.run_dir / "summary.csv")
+        atomic_write_frame(summarize(rows, intervals), self.run_dir / "summary.csv")
         manifest = self.read_manifest()
-        manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)))
+        manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)),
+                        intervals=to_dict(intervals))
         if profile is not None:
             manifest.setdefault("profiles", []).append(profile)
         self.write_manifest(manifest)
