@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from bench import __version__
 from bench.commands import discover
+from bench.commands.options import OneLineParser
 from sdcodec.core.errors import BenchError
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``bench`` parser with every discovered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="bench",
         description="SD-Codec benchmark: data, metrics, models, suites, tables and drift checks.",
     )
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
-        return 1
+        return 2  # a usage error (exit 1 means "bench check found drift")
     try:
         return int(handler(args) or 0)
     except BenchError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked
 
 
 @COMMANDS.register("check")
@@ -17,12 +18,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--baseline", required=True, help="reference results file (summary CSV)")
     parser.add_argument("--run", default=None, help="run folder; default: the latest complete run")
-    parser.add_argument("--tolerance", action="append", default=None, metavar="METRIC=ABS[:SE]",
+    parser.add_argument("--tolerance", action="append", type=checked(_tolerance), default=None,
+                        metavar="METRIC=ABS[:SE]",
                         help="override a metric's tolerance (repeatable; '*' for every metric)")
     parser.add_argument("--update", action="store_true",
                         help="write the run's summary as the new reference instead of checking")
     parser.add_argument("--all", action="store_true", help="print every compared metric")
     parser.set_defaults(handler=run_check)
+
+
+def _tolerance(spec: str) -> object:
+    from bench.results.drift import parse_tolerance
+
+    return parse_tolerance(spec)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked, integer, integers, reals
 
 
 @COMMANDS.register("run")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from bench.engine.devices import check_device
     from bench.suites import discover
+    from bench.util.writable import check_out_folder
 
     suites = discover()
     parser = subparsers.add_parser(
@@ -29,16 +32,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", choices=["val", "test"], default="test")
     parser.add_argument("--protocol", default="corrected", help="authors | corrected")
     parser.add_argument("--metrics", default=None, help="comma-separated metrics (default: the paper's)")
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
-    parser.add_argument("--workers", type=int, default=0,
+    parser.add_argument("--batch-size", type=integer(1), default=4)
+    parser.add_argument("--device", type=checked(check_device), default="cpu", help="cpu, cuda, cuda:1, ...")
+    parser.add_argument("--workers", type=integer(0), default=0,
                         help="processes for CPU-bound metrics (0: one per core)")
-    parser.add_argument("--loader-workers", type=int, default=0, help="DataLoader workers")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
-    parser.add_argument("--batch-sizes", default=None, help="throughput: comma-separated batch sizes")
-    parser.add_argument("--clip-seconds", default=None, help="throughput: comma-separated clip lengths (s)")
+    parser.add_argument("--loader-workers", type=integer(0), default=0, help="DataLoader workers")
+    parser.add_argument("--limit", type=integer(1), default=None, help="only the first N clips")
+    parser.add_argument("--batch-sizes", type=integers(1), default=None, help="throughput: comma-separated batch sizes")
+    parser.add_argument("--clip-seconds", type=reals(0.0), default=None, help="throughput: comma-separated clip lengths (s)")
     parser.add_argument("--precisions", default=None, help="throughput: fp32,bf16,fp16")
-    parser.add_argument("--out", default=None, help="run folder (default: results/runs/<suite>-...)")
+    parser.add_argument("--out", type=checked(check_out_folder), default=None, help="run folder (default: results/runs/<suite>-...)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown",
                         help="format of the printed tables")
     parser.add_argument("--paper", action="store_true",
@@ -57,19 +60,9 @@ def run_suite_command(args: argparse.Namespace) -> int:
         metrics=tuple(m.strip() for m in args.metrics.split(",")) if args.metrics else (),
         batch_size=args.batch_size, device=args.device, metric_workers=args.workers,
         loader_workers=args.loader_workers, limit=args.limit,
-        batch_sizes=_numbers(args.batch_sizes, int), clip_seconds=_numbers(args.clip_seconds, float),
+        batch_sizes=args.batch_sizes or (), clip_seconds=args.clip_seconds or (),
         precisions=tuple(p.strip() for p in args.precisions.split(",")) if args.precisions else (),
     )
     run_suite(config, out=args.out, table_format=args.format, paper=args.paper)
     return 0
 
-
-def _numbers(text: str | None, kind: type) -> tuple:
-    from sdcodec.core.errors import BenchError
-
-    if not text:
-        return ()
-    try:
-        return tuple(kind(v) for v in text.split(","))
-    except ValueError:
-        raise BenchError(f"expected comma-separated numbers, got {text!r}") from None

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked, integer
+from bench.util.writable import check_out_file, check_out_folder
 
 
 @COMMANDS.register("train")
@@ -31,16 +33,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", default=None,
                         help="named configuration: paper, separation-enhance, shared4, shared8, "
                              "init-dac, tdanet, tiny (default: paper, or tdanet for --model tdanet)")
-    parser.add_argument("--out", default=None, metavar="RUN_DIR",
+    parser.add_argument("--out", type=checked(check_out_folder), default=None, metavar="RUN_DIR",
                         help="new run folder (default: results/train/<model>-<config>-<time>)")
     parser.add_argument("--resume", default=None, metavar="RUN_DIR",
                         help="continue this run from its newest checkpoint (its saved configuration)")
-    parser.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+    parser.add_argument("--stop-at", type=integer(1), default=None, metavar="STEP",
                         help="stop with a checkpoint once STEP steps are done (resume later)")
-    parser.add_argument("--export", default=None, metavar="PATH",
+    parser.add_argument("--export", type=checked(check_out_file), default=None, metavar="PATH",
                         help="also write the finished model to PATH (loads with load_model)")
-    parser.add_argument("--device", default="auto", help="auto (cuda if visible), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--device", type=checked(_train_device), default="auto", help="auto (cuda if visible), cpu, cuda")
+    parser.add_argument("--threads", type=integer(1), default=None,
                         help="CPU threads per process (torch.set_num_threads)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--show", action="store_true",
@@ -53,6 +55,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="with --defaults: which of them, comma-separated embedded names "
                              "(sdcodec-tiny-shared1) or families (sdcodec = sdcodec-tiny); default all")
     parser.set_defaults(handler=run_train)
+
+
+def _train_device(name: str) -> str:
+    """``auto`` or a device of this machine (``bench.engine.devices.check_device``)."""
+    from bench.engine.devices import check_device
+
+    return name if name == "auto" else check_device(name)
 
 
 def _resolve(args: argparse.Namespace):

@@ -6,8 +6,8 @@ for every track folder of the split's DnR folder (sorted), trim the mixture at 3
 chunk)`` (chunk = 5 s for val, 10 s for test, at the file's 44.1 kHz), and keep a chunk when
 mix, speech, music and sfx each have at least 50% active STFT frames. Stems of several
 channels are tested flattened channel after channel, as the authors' ``reshape(-1)`` does.
-``clip_id`` is ``<track_id>_<chunk index>``, the index counting dropped chunks too (the
-authors' ids).
+``clip_id`` is ``<track_id>_<chunk index>`` (``bench.data.clip_ids``), the index counting
+dropped chunks too (the authors' ids).
 
 Columns of the returned frame (one row per kept clip, in track then chunk order):
 ``clip_id``, ``track_id``, ``folder`` (track folder relative to the root, ``cv/1234``),
@@ -40,6 +40,7 @@ from sdcodec.core.dataclass_json import to_dict
 from sdcodec.core.constants import STEMS
 from bench.data.activity import activity, trim_bounds
 from bench.data.audio import read_audio_hashed
+from bench.data.clip_ids import clip_id
 from bench.data.cache import manifest_cache_dir
 from bench.data.dnr import Track, list_tracks, validate_track
 from bench.data.protocol import Protocol, check_split, get_protocol
@@ -116,7 +117,7 @@ def _track_rows(track: Track, protocol: Protocol, split: str,
     for index, start in enumerate(starts):
         inactive = [stem for stem in STEMS if not actives[stem][index]]
         rows.append({
-            "clip_id": f"{track.track_id}_{index}", "track_id": track.track_id,
+            "clip_id": clip_id(track.track_id, index), "track_id": track.track_id,
             "folder": track.relative, "chunk": index, "start": start, "frames": chunk,
             "start_s": start / rate, "duration_s": chunk / rate, "sample_rate": rate,
             "trim_start": trim_start, "trim_end": trim_end,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from pathlib import Path
@@ -10,14 +11,20 @@ from sdcodec.core.dataclass_json import to_dict
 from sdcodec.core.errors import BenchError
 from bench.results.paths import runs_dir
 from bench.results.environment import environment
+from bench.results.lock import RunLock
 from bench.results.store import RunStore
+from bench.results.summary import require_scored
 from bench.engine.runconfig import RunConfig
 from bench.suites import SUITES, Suite, discover
 
 
 def run_suite(config: RunConfig, out: str | Path | None = None, table_format: str = "markdown",
               paper: bool = False, progress: bool = True, echo: bool = True) -> list[Path]:
-    """Runs ``config.suite`` (every member of an aggregate suite) and returns the run folders."""
+    """Runs ``config.suite`` (every member of an aggregate suite) and returns the run folders.
+    Names and paths are checked first (``bench.engine.preflight``), before any data or model loads."""
+    from bench.engine.preflight import check_run
+
+    check_run(config, out)
     discover()
     suite = SUITES.get(config.suite)
     if suite.members:
@@ -122,27 +129,31 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"
     record.update(config_hash=config_hash, environment=environment(device),
                   world_size=dist.world_size)
-    if dist.is_main:
-        RunStore(run_dir).start(record)
-    distributed.barrier(dist)
-    store = RunStore(run_dir, writer=f"r{dist.rank}-" if dist.enabled else "")
-    done = store.done_units()
-    distributed.barrier(dist)  # every rank has read the finished units before any writes
-    phases: dict[str, float] = {}
-    start = time.perf_counter()
-    with Scorer(workers=config.metric_workers, progress=False) as scorer:
-        units = evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
-                         batch_size=config.batch_size, loader_workers=config.loader_workers,
-                         collate_fn=collate, progress=progress and dist.is_main,
-                         shard=(dist.rank, dist.world_size), done=done, profile=phases)
-    seconds = time.perf_counter() - start
-    distributed.barrier(dist)
-    if dist.is_main:
-        # this process's clock (rank 0 of a distributed run); clips = (model, task, clip) units
-        # units: computed by this invocation; units_already_done: found in the folder at start
-        store.complete(profile={"units": units, "units_already_done": len(done),
-                                "seconds": round(seconds, 3),
-                                "units_per_second": round(units / seconds, 3) if seconds > 0 else None,
-                                "phases": {k: round(v, 3) for k, v in phases.items()}})
+    # One process owns the folder (rank 0 for a whole torchrun launch) from start to complete.
+    with RunLock(run_dir) if dist.is_main else contextlib.nullcontext():
+        if dist.is_main:
+            RunStore(run_dir).start(record)
+        distributed.barrier(dist)
+        store = RunStore(run_dir, writer=f"r{dist.rank}-" if dist.enabled else "")
+        done = store.done_units()
+        distributed.barrier(dist)  # every rank has read the finished units before any writes
+        phases: dict[str, float] = {}
+        start = time.perf_counter()
+        with Scorer(workers=config.metric_workers, progress=False) as scorer:
+            units = evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
+                             batch_size=config.batch_size, loader_workers=config.loader_workers,
+                             collate_fn=collate, progress=progress and dist.is_main,
+                             shard=(dist.rank, dist.world_size), done=done, profile=phases)
+        seconds = time.perf_counter() - start
+        distributed.barrier(dist)
+        if dist.is_main:
+            # this process's clock (rank 0 of a distributed run); clips = (model, task, clip) units
+            # units: computed by this invocation; units_already_done: found in the folder at start
+            rows = store.complete(profile={"units": units, "units_already_done": len(done),
+                                           "seconds": round(seconds, 3),
+                                           "units_per_second": round(units / seconds, 3) if seconds > 0 else None,
+                                           "phases": {k: round(v, 3) for k, v in phases.items()}})
     distributed.teardown(dist)
+    if dist.is_main:
+        require_scored(rows, run_dir)
     return run_dir if dist.is_main else None

@@ -22,7 +22,8 @@ class ModelSpec:
     """A model named on the command line: ``[LABEL=]PATH`` or an embedded default name.
 
     Embedded defaults are ``sdcodec-tiny``, ``dac-tiny`` and ``tdanet-tiny`` (the checkpoints
-    shipped in ``sdcodec/pretrained/``). ``preset:FAMILY/PRESET`` (e.g. ``preset:sdcodec/16k``)
+    shipped in ``sdcodec/pretrained/``). Official models (``sdcodec-16k``, ``dac-16k``, ...;
+    ``bench.fetch.models``) resolve to their cached checkpoint once ``bench models fetch`` ran. ``preset:FAMILY/PRESET`` (e.g. ``preset:sdcodec/16k``)
     builds that configuration with seeded random weights: for speed and bitrate-by-config
     measurements of the paper-sized models, never for quality numbers.
     """
@@ -32,13 +33,15 @@ class ModelSpec:
 
 
 def _names_a_model(path: str) -> bool:
-    """Whether ``path`` can be loaded: a ``preset:``, an existing file, or an embedded name."""
+    """Whether ``path`` can be loaded: a ``preset:``, an existing file, an embedded name, or an
+    official model's name (``sdcodec-16k``, ``dac-16k``, ...; fetched or not: loading says how)."""
     if path.startswith("preset:") or Path(path).is_file():
         return True
     if path and Path(path).suffix == "" and "/" not in path:
+        from bench.fetch.models import is_official_name
         from sdcodec.pretrained import DEFAULT_FAMILIES, EMBEDDED
 
-        return path in DEFAULT_FAMILIES or path in EMBEDDED
+        return path in DEFAULT_FAMILIES or path in EMBEDDED or is_official_name(path)
     return False
 
 
@@ -57,12 +60,17 @@ def parse_model_spec(text: str) -> ModelSpec:
 
 
 def resolve_checkpoint(path: str) -> Path:
-    """A checkpoint file for a spec path: an existing file, or an embedded default's name."""
+    """A checkpoint file for a spec path: an existing file, a fetched official model's name
+    (``bench models fetch``), or an embedded default's name."""
     candidate = Path(path)
     if candidate.is_file():
         return candidate
     if candidate.suffix == "" and "/" not in path:
+        from bench.fetch.models import fetched_checkpoint, is_official_name
         from sdcodec.pretrained import embedded_checkpoint
+
+        if is_official_name(path):
+            return fetched_checkpoint(path)
 
         return embedded_checkpoint(path)
     raise BenchError(f"{path}: no such checkpoint file (or embedded default like 'sdcodec-tiny')")
@@ -162,9 +170,19 @@ def for_inference(model: nn.Module) -> nn.Module:
     return model
 
 
-def _build_preset(text: str) -> tuple[nn.Module, str, str]:
-    """``preset:FAMILY/PRESET`` -> (model with seeded random weights, the text, a config hash)."""
-    from sdcodec.core.dataclass_json import config_hash
+def check_model_spec(spec: ModelSpec | str) -> None:
+    """Raises the error ``load_eval_model`` would give for a model that does not exist (a missing
+    checkpoint file, an unknown embedded name, family or preset), without loading anything."""
+    if isinstance(spec, str):
+        spec = parse_model_spec(spec)
+    if spec.path.startswith("preset:"):
+        _preset(spec.path)
+    else:
+        resolve_checkpoint(spec.path)
+
+
+def _preset(text: str):
+    """``preset:FAMILY/PRESET`` -> (the family, the preset's configuration)."""
     from sdcodec.families import load_families
 
     family_name, _, preset = text[len("preset:"):].partition("/")
@@ -172,6 +190,14 @@ def _build_preset(text: str) -> tuple[nn.Module, str, str]:
     presets = family.presets()
     if preset not in presets:
         raise ConfigError(f"{text}: {family_name} has no preset {preset!r}; known: {', '.join(presets)}")
+    return family, presets[preset]
+
+
+def _build_preset(text: str) -> tuple[nn.Module, str, str]:
+    """``preset:FAMILY/PRESET`` -> (model with seeded random weights, the text, a config hash)."""
+    from sdcodec.core.dataclass_json import config_hash
+
+    family, config = _preset(text)
     torch.manual_seed(0)
-    model = family.build(presets[preset]).eval()
-    return model, text, "random-" + config_hash(presets[preset])
+    model = family.build(config).eval()
+    return model, text, "random-" + config_hash(config)

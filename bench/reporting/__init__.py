@@ -2,5 +2,7 @@
 
 - ``tables``: the paper's table layouts as Markdown, LaTeX or CSV;
 - ``report``: finding runs and rendering their tables (``bench run``, ``bench table``);
-- ``plots``: seaborn figures (distributions, out-of-domain heatmap, throughput).
+- ``plots``: seaborn figures (distributions, out-of-domain heatmap, throughput);
+- ``paired_plot``: per-clip paired differences of two models;
+- ``comparison``: ``bench compare``, paired comparisons of two runs or models.
 """

@@ -16,6 +16,19 @@ from bench.reporting.tables import METRIC_LABELS, TRACK_LABELS
 PLOTS: Registry[Callable[[pd.DataFrame, Path], object]] = Registry("plot")
 
 
+def metric_axis_label(metric: str) -> str:
+    """A metric's axis label with its unit from the metric registry: ``SI-SDR (dB)``,
+    ``ViSQOL (MOS)`` (the bare name for a metric the registry does not know)."""
+    from sdcodec.core.errors import ConfigError
+    from bench.metrics import get_metric
+
+    label = METRIC_LABELS.get(metric, metric)
+    try:
+        return f"{label} ({get_metric(metric).unit})"
+    except ConfigError:
+        return label
+
+
 def _matplotlib():
     import matplotlib
 
@@ -29,18 +42,21 @@ def _matplotlib():
 
 @PLOTS.register("distributions")
 def plot_distributions(rows: pd.DataFrame, run_dir: Path):
-    """Box plots of each metric per output track, one colour per model, one panel per task."""
+    """Box plots of each metric per output track, one colour per model, one panel per task; each
+    row's y axis is labelled with its metric and unit."""
     scored = rows[(rows["skipped"] == "") & rows["task"].isin(["resynthesis", "separation", "separation-mask"])]
     if scored.empty:
         return None
     plt, sns = _matplotlib()
     scored = scored.assign(track=scored["output"].map(TRACK_LABELS).fillna(scored["output"]),
-                           metric_label=scored["metric"].map(METRIC_LABELS).fillna(scored["metric"]))
+                           metric_label=scored["metric"].map(metric_axis_label))
     grid = sns.catplot(data=scored, x="track", y="value", hue="model", row="metric_label",
                        col="task", kind="box", sharey="row", height=2.6, aspect=1.3,
                        showfliers=False)
     grid.set_titles("{col_name} | {row_name}")
     grid.set_axis_labels("", "")
+    for row_axes, label in zip(grid.axes, grid.row_names):
+        row_axes[0].set_ylabel(label)
     return grid.figure
 
 
@@ -60,7 +76,7 @@ def plot_ood_heatmap(rows: pd.DataFrame, run_dir: Path):
         matrix = matrix.loc[order, [t for t in TRACK_LABELS if t in matrix.columns]]
         matrix.index = [TRACK_LABELS[t] for t in matrix.index]
         matrix.columns = [TRACK_LABELS[t] for t in matrix.columns]
-        sns.heatmap(matrix, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "SI-SDR (dB)"})
+        sns.heatmap(matrix, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": metric_axis_label("si_sdr")})
         ax.set_xlabel("branch")
         ax.set_ylabel("source in")
         ax.set_title(model)
@@ -92,13 +108,33 @@ def plot_throughput(rows: pd.DataFrame, run_dir: Path):
     return grid.figure
 
 
-def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Writes every applicable plot (or ``names``) as PNG and PDF; returns the written files."""
-    from bench.results.store import load_rows
+def ordered_models(rows: pd.DataFrame, order: list[str], models: list[str] | None = None) -> pd.DataFrame:
+    """``rows`` with models in ``order`` (the run's), or only ``models`` in their given order
+    (a label the rows lack is a ``BenchError``); stable within a model."""
+    from sdcodec.core.errors import BenchError
+
+    present = list(dict.fromkeys(rows["model"]))
+    if models:
+        missing = [m for m in models if m not in present]
+        if missing:
+            raise BenchError(f"--models: the run has no model {', '.join(map(repr, missing))} "
+                             f"(models: {', '.join(present)})")
+        rows, order = rows[rows["model"].isin(models)], list(models)
+    rank = {m: i for i, m in enumerate(order)}
+    return rows.sort_values("model", key=lambda s: s.map(rank).fillna(len(rank)), kind="stable")
+
+
+def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None = None,
+               models: list[str] | None = None) -> list[Path]:
+    """Writes every applicable plot (or ``names``) as PNG and PDF; returns the written files.
+    ``models``: only these models, the first being A of the paired differences (default: every
+    model, the run's first as A)."""
+    from bench.results.store import RunStore, load_rows
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
+    order = [m["label"] for m in RunStore(run_dir).read_manifest().get("models", [])]
+    rows = ordered_models(load_rows(run_dir), order, models)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = load_rows(run_dir)
     written = []
     for name in names or PLOTS.names():
         figure = PLOTS.get(name)(rows, run_dir)
@@ -112,3 +148,6 @@ def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None
 
         plt.close(figure)
     return written
+
+
+from bench.reporting import paired_plot  # noqa: E402,F401  (registers the paired-differences figure)

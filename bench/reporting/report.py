@@ -13,7 +13,19 @@ from sdcodec.core.errors import BenchError
 from bench.results.paths import runs_dir
 from bench.results.store import RunStore, load_rows
 from bench.results.summary import summarize
-from bench.reporting.tables import RENDERERS, TABLE_LAYOUTS, TableLayout, build_rows, has_rows, layouts_for
+from bench.stats.bootstrap import BootstrapSettings
+from bench.stats.marks import better_than, mark_note
+from bench.reporting.tables import (
+    CELL_STATS,
+    RENDERERS,
+    TABLE_LAYOUTS,
+    Mark,
+    TableLayout,
+    TableOptions,
+    build_rows,
+    has_rows,
+    layouts_for,
+)
 
 #: The protocol whose test split the paper's numbers come from (the authors' script tests on cv/).
 PAPER_PROTOCOL = "authors"
@@ -83,10 +95,14 @@ def protocol_note(manifests: Sequence[dict]) -> str | None:
 
 
 def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] | None = None,
-                  paper: bool = False) -> str:
+                  paper: bool = False, stat: str = "mean-std", mark_better_than: str | None = None,
+                  alpha: float = 0.05) -> str:
     """The runs' tables, concatenated: ``layout`` (a name or names) if given, else the layouts
     their suites name (else every layout whose tasks they hold). With ``paper``, a run on
-    another protocol than the paper's gets a one-line note on stderr."""
+    another protocol than the paper's gets a one-line note on stderr. ``stat``: the cell form
+    (``bench.reporting.tables.CELL_STATS``); ``mark_better_than``: a model label whose row the other
+    models' cells are tested against (paired, Holm-adjusted per table at ``alpha``)."""
+    CELL_STATS.get(stat)
     runs = runs or [str(latest_run())]
     summaries, manifests = zip(*(run_summary(r) for r in runs))
     summary = pd.concat(summaries, ignore_index=True)
@@ -107,11 +123,21 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
     published = load_paper() if paper else None
     protocol = manifests[0].get("config", {}).get("protocol", "?")
     parts = []
+    clip_rows = pd.concat([load_rows(r) for r in runs], ignore_index=True) if mark_better_than else None
+    settings = BootstrapSettings()
     for table in shown:
-        rows = build_rows(table, summary, published, split=split)
-        text = RENDERERS[fmt](table, rows)
+        marks, options = {}, TableOptions(stat=stat)
+        if clip_rows is not None:
+            found, tested = better_than(table.columns, clip_rows, mark_better_than, settings, alpha)
+            marks = {model: {c: Mark(p, better) for c, (p, better) in cells.items()}
+                     for model, cells in found.items()}
+            options = TableOptions(stat, mark_better_than,
+                                   mark_note(mark_better_than, alpha, tested, settings))
+        rows = build_rows(table, summary, published, split=split, marks=marks)
+        text = RENDERERS[fmt](table, rows, options)
         if fmt == "markdown":
-            text += f"\n_{split} split, protocol `{protocol}`; mean ± population std over clips._\n"
+            cells = CELL_STATS.get(stat).note.format(interval=settings.describe())
+            text += f"\n_{split} split, protocol `{protocol}`; {cells}._\n"
         parts.append(text)
     note = protocol_note(manifests) if paper else None
     if note:

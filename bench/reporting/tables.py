@@ -1,15 +1,20 @@
 """The paper's table layouts, rendered from run summaries as Markdown, LaTeX or CSV.
 
 A layout says which summary rows it shows (task, metrics), what a table row is (a model, or an
-ablation variant) and which columns (track x metric). Cells read ``mean ± std``; the best of our
-rows per column is bold. With the paper's numbers (``paper=True``) each of our rows that has a
-published counterpart (``paper_method``) is followed by it and by the difference (ours - paper)
-of the means.
+ablation variant) and which columns (track x metric). Cells read ``mean ± std`` (``--stat
+mean-std``, the paper's form) or ``mean [low, high]`` with the bootstrap interval of the summary
+(``--stat ci``; the paper's rows, which have no interval, keep their published ``mean ± std``);
+the best of our rows per column is bold. With the paper's numbers (``paper=True``) each of our
+rows that has a published counterpart (``paper_method``) is followed by it and by the difference
+(ours - paper) of the means. Cells significantly better than a reference row (``Mark``, from
+``bench.stats.marks``) carry a dagger, explained under the table; the CSV has the adjusted
+p-value and the mark as columns.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -73,8 +78,11 @@ class TableLayout:
             ]
             for _, row in part.iterrows():
                 records.append({"model": row["model"], "column": column,
-                                "mean": row["mean"], "std": row["std"]})
-        return pd.DataFrame(records, columns=["model", "column", "mean", "std"])
+                                "mean": row["mean"], "std": row["std"],
+                                # summaries written before intervals existed have none
+                                "ci_low": row.get("ci_low", float("nan")),
+                                "ci_high": row.get("ci_high", float("nan"))})
+        return pd.DataFrame(records, columns=["model", "column", "mean", "std", "ci_low", "ci_high"])
 
 
 def _resynthesis_columns(metrics: tuple[str, ...]) -> tuple[Column, ...]:
@@ -106,27 +114,79 @@ TABLE_LAYOUTS.add("ood-coding", TableLayout(
     ("ood-coding",)))
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A cell's paired comparison with the reference row: Holm-adjusted p-value and whether the
+    cell is significantly better."""
+
+    p_adjusted: float
+    better: bool
+
+
 @dataclass
 class TableRow:
     label: str
     kind: str  # "ours" | "paper" | "diff"
     values: dict[Column, tuple[float, float]]
+    #: bootstrap interval (low, high) of each mean, where the summary has one
+    intervals: dict[Column, tuple[float, float]] = field(default_factory=dict)
+    #: comparison with the reference row (``TableOptions.reference``), where made
+    marks: dict[Column, Mark] = field(default_factory=dict)
 
 
-def _format(mean: float, std: float | None, fmt: str, bold: bool, diff: bool = False) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+@dataclass(frozen=True)
+class TableOptions:
+    """How cells read: ``stat`` (a name of ``CELL_STATS``); ``reference``: the row that cells
+    are compared with (None: no marks); ``mark_note``: what the dagger means (one sentence)."""
+
+    stat: str = "mean-std"
+    reference: str | None = None
+    mark_note: str = ""
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _mean_std(mean: float, std: float | None, interval: tuple[float, float] | None, fmt: str) -> str:
+    if _missing(std):
+        return f"{mean:.2f}"
+    return f"{mean:.2f} $\\pm$ {std:.2f}" if fmt == "latex" else f"{mean:.2f} ± {std:.2f}"
+
+
+def _mean_interval(mean: float, std: float | None, interval: tuple[float, float] | None, fmt: str) -> str:
+    if interval is None or _missing(interval[0]) or _missing(interval[1]):
+        return _mean_std(mean, std, None, fmt)  # published rows: no per-clip data, no interval
+    return f"{mean:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+@dataclass(frozen=True)
+class CellStat:
+    """A cell form: ``format(mean, std, interval or None, fmt) -> text`` and ``note``, what the
+    cells hold (the line under a Markdown table; ``{interval}`` is the interval's description)."""
+
+    format: Callable[[float, float | None, tuple[float, float] | None, str], str]
+    note: str
+
+
+#: Cell forms by ``--stat`` name.
+CELL_STATS: Registry[CellStat] = Registry("table statistic")
+CELL_STATS.add("mean-std", CellStat(_mean_std, "mean ± population std over clips"))
+CELL_STATS.add("ci", CellStat(_mean_interval, "mean [{interval}]; the paper's rows: mean ± "
+                                             "population std as published"))
+
+DAGGER = {"markdown": "†", "latex": "$^{\\dagger}$", "csv": ""}
+
+
+def _format(mean: float, std: float | None, fmt: str, bold: bool, diff: bool = False,
+            interval: tuple[float, float] | None = None, stat: str = "mean-std",
+            marked: bool = False) -> str:
+    if _missing(mean):
         return "–" if fmt != "latex" else "--"
-    if diff:
-        text = f"{mean:+.2f}"
-    elif std is None or (isinstance(std, float) and math.isnan(std)):
-        text = f"{mean:.2f}"
-    elif fmt == "latex":
-        text = f"{mean:.2f} $\\pm$ {std:.2f}"
-    else:
-        text = f"{mean:.2f} ± {std:.2f}"
+    text = f"{mean:+.2f}" if diff else CELL_STATS.get(stat).format(mean, std, interval, fmt)
     if bold:
         text = f"\\textbf{{{text}}}" if fmt == "latex" else f"**{text}**"
-    return text
+    return text + (DAGGER[fmt] if marked else "")
 
 
 def paper_method(layout: TableLayout, label: str, paper: pd.DataFrame,
@@ -153,8 +213,11 @@ def build_rows(
     paper: pd.DataFrame | None = None,
     split: str | None = None,
     method_of: dict[str, tuple[str, str]] | None = None,
+    marks: Mapping[str, Mapping[Column, Mark]] | None = None,
 ) -> list[TableRow]:
     """Our rows (one per model) and, with ``paper``, the published row and the difference.
+
+    ``marks``: per model label, its cells' comparisons with a reference row.
 
     ``method_of`` maps a model label to the paper's (method, variant) pair (see
     ``paper_method`` for the default). The published row is labelled with the paper's name for
@@ -166,7 +229,8 @@ def build_rows(
     for model in dict.fromkeys(cells["model"]):
         mine = cells[cells["model"] == model]
         values = {r.column: (r.mean, r.std) for r in mine.itertuples(index=False)}
-        rows.append(TableRow(model, "ours", values))
+        intervals = {r.column: (r.ci_low, r.ci_high) for r in mine.itertuples(index=False)}
+        rows.append(TableRow(model, "ours", values, intervals, dict((marks or {}).get(model, {}))))
         if paper is None:
             continue
         match = paper_method(layout, model, paper, method_of)
@@ -199,7 +263,13 @@ def _best(rows: list[TableRow], column: Column) -> float | None:
     return max(means) if get_metric(column.metric).higher_is_better else min(means)
 
 
-def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str) -> pd.DataFrame:
+def _marked(row: TableRow, column: Column) -> bool:
+    mark = row.marks.get(column)
+    return mark is not None and mark.better
+
+
+def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str,
+             options: TableOptions = TableOptions()) -> pd.DataFrame:
     """Formatted cells with two-level column headers (group, metric)."""
     header = pd.MultiIndex.from_tuples([(c.group, c.label) for c in layout.columns])
     data = []
@@ -209,19 +279,27 @@ def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str) -> pd.DataFram
             mean, std = row.values.get(column, (float("nan"), float("nan")))
             best = _best(rows, column)
             bold = row.kind == "ours" and best is not None and mean == best
-            cells.append(_format(mean, std, fmt, bold, diff=row.kind == "diff"))
+            cells.append(_format(mean, std, fmt, bold, diff=row.kind == "diff",
+                                 interval=row.intervals.get(column), stat=options.stat,
+                                 marked=_marked(row, column)))
         data.append(cells)
     index = pd.Index([r.label for r in rows], name="Method")
     return pd.DataFrame(data, index=index, columns=header)
 
 
-def render_markdown(layout: TableLayout, rows: list[TableRow]) -> str:
-    frame = to_frame(layout, rows, "markdown")
+def _has_marks(rows: list[TableRow]) -> bool:
+    return any(mark.better for row in rows for mark in row.marks.values())
+
+
+def render_markdown(layout: TableLayout, rows: list[TableRow], options: TableOptions = TableOptions()) -> str:
+    frame = to_frame(layout, rows, "markdown", options)
     header = ["Method"] + [c.heading for c in layout.columns]
     lines = [f"**{layout.title}**", "", "| " + " | ".join(header) + " |",
              "|" + "|".join([":---"] + [":---:"] * (len(header) - 1)) + "|"]
     for label, values in zip(frame.index, frame.itertuples(index=False)):
         lines.append("| " + " | ".join([label, *values]) + " |")
+    if options.mark_note and _has_marks(rows):
+        lines += ["", f"{DAGGER['markdown']} {options.mark_note}"]
     return "\n".join(lines) + "\n"
 
 
@@ -229,9 +307,10 @@ def _latex_escape(text: str) -> str:
     return text.replace("&", "\\&").replace("%", "\\%").replace("_", "\\_").replace("#", "\\#")
 
 
-def render_latex(layout: TableLayout, rows: list[TableRow]) -> str:
-    """A booktabs table with multi-column track headers, rendered through pandas' Styler."""
-    frame = to_frame(layout, rows, "latex")
+def render_latex(layout: TableLayout, rows: list[TableRow], options: TableOptions = TableOptions()) -> str:
+    """A booktabs table with multi-column track headers, rendered through pandas' Styler; a
+    footnote under the tabular says what the dagger means when a cell carries one."""
+    frame = to_frame(layout, rows, "latex", options)
     frame.index = [_latex_escape(i).replace("Δ", "$\\Delta$") for i in frame.index]
     frame.index.name = None
     frame.columns = pd.MultiIndex.from_tuples([(_latex_escape(g), _latex_escape(m)) for g, m in frame.columns])
@@ -241,19 +320,31 @@ def render_latex(layout: TableLayout, rows: list[TableRow]) -> str:
         caption=_latex_escape(layout.title), position="t", position_float="centering",
         environment="table*" if len(frame.columns) > 6 else "table",
     )
+    if options.mark_note and _has_marks(rows):
+        note = f"\\par\\smallskip{{\\footnotesize {DAGGER['latex']} {_latex_escape(options.mark_note)}}}\n"
+        body = body.replace("\\end{tabular}\n", "\\end{tabular}\n" + note, 1)
     return body
 
 
-def render_csv(layout: TableLayout, rows: list[TableRow]) -> str:
-    """Numbers, not formatted strings: one line per (row, column) with mean and std."""
+def render_csv(layout: TableLayout, rows: list[TableRow], options: TableOptions = TableOptions()) -> str:
+    """Numbers, not formatted strings: one line per (row, column) with mean, std and the
+    interval (empty where none); with a reference row also ``p_holm`` (the cell's comparison
+    with it) and ``better_than`` (the reference's label where significantly better)."""
     records = []
     for row in rows:
         for column in layout.columns:
             if column in row.values:
                 mean, std = row.values[column]
-                records.append({"table": layout.name, "row": row.label, "kind": row.kind,
-                                "task": column.task, "input": column.input, "output": column.output,
-                                "metric": column.metric, "mean": mean, "std": std})
+                low, high = row.intervals.get(column, (float("nan"), float("nan")))
+                record = {"table": layout.name, "row": row.label, "kind": row.kind,
+                          "task": column.task, "input": column.input, "output": column.output,
+                          "metric": column.metric, "mean": mean, "std": std,
+                          "ci_low": low, "ci_high": high}
+                if options.reference is not None:
+                    mark = row.marks.get(column)
+                    record["p_holm"] = mark.p_adjusted if mark else float("nan")
+                    record["better_than"] = options.reference if _marked(row, column) else ""
+                records.append(record)
     return pd.DataFrame(records).to_csv(index=False)
 
 

@@ -37,6 +37,21 @@ class Tolerance:
     standard_errors: float
 
 
+def parse_tolerance(spec: str) -> tuple[str, float, float | None]:
+    """``METRIC=ABS[:SE]`` -> (metric, absolute, standard errors or None); both numbers finite
+    and >= 0 (a NaN tolerance would pass every change, a negative one fail every metric)."""
+    try:
+        metric, value = spec.split("=", 1)
+        absolute, _, se = value.partition(":")
+        numbers = (float(absolute), float(se) if se else None)
+    except ValueError:
+        raise BenchError(f"bad --tolerance {spec!r}; expected METRIC=ABS or METRIC=ABS:SE") from None
+    if not metric or any(n is not None and not (math.isfinite(n) and n >= 0) for n in numbers):
+        raise BenchError(f"bad --tolerance {spec!r}; the metric is named and ABS and SE are finite "
+                         "numbers >= 0")
+    return metric, *numbers
+
+
 def parse_tolerances(specs: list[str] | None) -> dict[str, Tolerance]:
     """Tolerances per metric (key ``*``: any other metric) from the defaults and ``specs``.
 
@@ -44,12 +59,8 @@ def parse_tolerances(specs: list[str] | None) -> dict[str, Tolerance]:
     """
     given: dict[str, tuple[float, float | None]] = {}
     for spec in specs or []:
-        try:
-            metric, value = spec.split("=", 1)
-            absolute, _, se = value.partition(":")
-            given[metric] = (float(absolute), float(se) if se else None)
-        except ValueError:
-            raise BenchError(f"bad --tolerance {spec!r}; expected METRIC=ABS or METRIC=ABS:SE") from None
+        metric, absolute, se = parse_tolerance(spec)
+        given[metric] = (absolute, se)
     tolerances = {m: Tolerance(v, DEFAULT_SE_TOLERANCE) for m, v in DEFAULT_ABS_TOLERANCE.items()}
     tolerances["*"] = Tolerance(FALLBACK_ABS_TOLERANCE, DEFAULT_SE_TOLERANCE)
     if "*" in given:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from bench.util.atomic import atomic_write_frame
 from sdcodec.core.dataclass_json import to_dict
 from bench.results.paths import runs_dir
 from bench.results.environment import environment
+from bench.results.lock import RunLock
 from bench.results.store import RunStore
 from bench.engine.runconfig import RunConfig
 from bench.suites.base import SUITES, Suite
@@ -27,7 +30,10 @@ THROUGHPUT_DEFAULTS = {
 }
 
 
-def _run_folder(suite: Suite, config: RunConfig, out, models, extra: dict) -> RunStore:
+@contextlib.contextmanager
+def _run_folder(suite: Suite, config: RunConfig, out, models, extra: dict) -> Iterator[RunStore]:
+    """The suite's run folder, started afresh and owned by this process (``RunLock``) while the
+    ``with`` block measures."""
     identity = {"config": to_dict(config), "models": [(m.label, m.checkpoint_hash) for m in models]}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{digest}"
@@ -35,10 +41,11 @@ def _run_folder(suite: Suite, config: RunConfig, out, models, extra: dict) -> Ru
     manifest = {"config": to_dict(config), "suite": suite.name, "config_hash": digest,
                 "models": [m.describe() for m in models], "environment": environment(config.device),
                 **extra}
-    if store.exists():  # speed is re-measured, never resumed: start the folder afresh
-        store.manifest_path.unlink()
-    store.start(manifest)
-    return store
+    with RunLock(run_dir):
+        if store.exists():  # speed is re-measured, never resumed: start the folder afresh
+            store.manifest_path.unlink()
+        store.start(manifest)
+        yield store
 
 
 def _finish(store: RunStore, name: str, frame: pd.DataFrame) -> Path:
@@ -75,33 +82,33 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
     seconds = config.clip_seconds or seconds
     precisions = config.precisions or precisions
     models = resolve_models(suite, config)
-    store = _run_folder(suite, config, out, models, {"grid": {
-        "batch_sizes": list(batches), "clip_seconds": list(seconds), "precisions": list(precisions)}})
-    rows = []
-    grid = [(m, p, b, s) for m in models for p in precisions for b in batches for s in seconds]
-    generator = torch.Generator().manual_seed(config.seed)
-    twins: dict[int, tuple[str, torch.nn.Module] | None] = {}
-    for model, precision, batch, clip in tqdm(grid, desc="throughput", disable=not progress):
-        audio = torch.randn(batch, 1, int(clip * model.sample_rate), generator=generator).to(device) * 0.1
-        implementations = [("sdbench", "all", model.stages(audio))]
-        if model.family in REFERENCE_FAMILIES:
-            if id(model) not in twins:
-                branch = model.model.branches[0]
-                twin = reference_twin(model.model, branch)
-                twins[id(model)] = None if twin is None else (branch, twin.to(device))
-            if twins[id(model)] is not None:
-                branch, twin = twins[id(model)]
-                scope = "all" if len(model.model.branches) == 1 else branch
-                if scope != "all":
-                    implementations.append(("sdbench", scope, model.stages(audio, [branch])))
-                implementations.append(("reference", scope, reference_stages(twin, audio)))
-        for implementation, scope, stages in implementations:
-            for stage, fn in stages.items():
-                timing = time_call(fn, device, precision)
-                rows.append(throughput_row(model.label, stage, str(device), precision, batch, clip,
-                                           timing, implementation, branch=scope))
-    frame = pd.DataFrame(rows)
-    run_dir = _finish(store, "throughput.csv", frame)
+    with _run_folder(suite, config, out, models, {"grid": {
+            "batch_sizes": list(batches), "clip_seconds": list(seconds), "precisions": list(precisions)}}) as store:
+        rows = []
+        grid = [(m, p, b, s) for m in models for p in precisions for b in batches for s in seconds]
+        generator = torch.Generator().manual_seed(config.seed)
+        twins: dict[int, tuple[str, torch.nn.Module] | None] = {}
+        for model, precision, batch, clip in tqdm(grid, desc="throughput", disable=not progress):
+            audio = torch.randn(batch, 1, int(clip * model.sample_rate), generator=generator).to(device) * 0.1
+            implementations = [("sdbench", "all", model.stages(audio))]
+            if model.family in REFERENCE_FAMILIES:
+                if id(model) not in twins:
+                    branch = model.model.branches[0]
+                    twin = reference_twin(model.model, branch)
+                    twins[id(model)] = None if twin is None else (branch, twin.to(device))
+                if twins[id(model)] is not None:
+                    branch, twin = twins[id(model)]
+                    scope = "all" if len(model.model.branches) == 1 else branch
+                    if scope != "all":
+                        implementations.append(("sdbench", scope, model.stages(audio, [branch])))
+                    implementations.append(("reference", scope, reference_stages(twin, audio)))
+            for implementation, scope, stages in implementations:
+                for stage, fn in stages.items():
+                    timing = time_call(fn, device, precision)
+                    rows.append(throughput_row(model.label, stage, str(device), precision, batch, clip,
+                                               timing, implementation, branch=scope))
+        frame = pd.DataFrame(rows)
+        run_dir = _finish(store, "throughput.csv", frame)
     if echo:
         print(format_throughput(frame))
         print(f"results: {run_dir}")
@@ -156,32 +163,32 @@ def run_bitrate(suite: Suite, config: RunConfig, out=None, progress: bool = True
     if config.limit is not None:
         manifest = manifest.iloc[: config.limit]
     models = resolve_models(suite, config)
-    store = _run_folder(suite, config, out, models, {"dataset": {
-        "root": str(root), "split": config.split, "protocol": config.protocol, "n_clips": len(manifest)}})
-    rows = []
-    clips = EvalClips(manifest, root)
-    for model in models:
-        codes: dict[str, list[torch.Tensor]] = {}
-        loader = DataLoader(clips, batch_size=config.batch_size, collate_fn=collate,
-                            num_workers=config.loader_workers)
-        with torch.inference_mode():
-            for batch in tqdm(loader, desc=f"{model.label} codes", disable=not progress):
-                for branch, c in model.encode_codes(batch["mix"].to(model.device)).items():
-                    codes.setdefault(branch, []).append(c.cpu())
-        cfg = model.model.config
-        nominal = nominal_bitrate(model.model)
-        for branch, chunks in codes.items():
-            stats = code_statistics(chunks, cfg.codebook_size, cfg.frame_rate)
-            for index, (entropy, perplexity, use) in enumerate(
-                    zip(stats.entropy_bits, stats.perplexity, stats.utilisation)):
-                rows.append({"model": model.label, "branch": branch, "codebook": index,
-                             "entropy_bits": entropy, "perplexity": perplexity, "utilisation": use,
-                             "nominal_bits": float(torch.log2(torch.tensor(float(cfg.codebook_size)))),
-                             "frame_rate": stats.frame_rate, "n_frames": stats.n_frames,
-                             "nominal_branch_kbps": nominal.per_branch_bps / 1000,
-                             "measured_branch_kbps": stats.measured_bps / 1000})
-    frame = pd.DataFrame(rows)
-    run_dir = _finish(store, "bitrate.csv", frame)
+    with _run_folder(suite, config, out, models, {"dataset": {
+            "root": str(root), "split": config.split, "protocol": config.protocol, "n_clips": len(manifest)}}) as store:
+        rows = []
+        clips = EvalClips(manifest, root)
+        for model in models:
+            codes: dict[str, list[torch.Tensor]] = {}
+            loader = DataLoader(clips, batch_size=config.batch_size, collate_fn=collate,
+                                num_workers=config.loader_workers)
+            with torch.inference_mode():
+                for batch in tqdm(loader, desc=f"{model.label} codes", disable=not progress):
+                    for branch, c in model.encode_codes(batch["mix"].to(model.device)).items():
+                        codes.setdefault(branch, []).append(c.cpu())
+            cfg = model.model.config
+            nominal = nominal_bitrate(model.model)
+            for branch, chunks in codes.items():
+                stats = code_statistics(chunks, cfg.codebook_size, cfg.frame_rate)
+                for index, (entropy, perplexity, use) in enumerate(
+                        zip(stats.entropy_bits, stats.perplexity, stats.utilisation)):
+                    rows.append({"model": model.label, "branch": branch, "codebook": index,
+                                 "entropy_bits": entropy, "perplexity": perplexity, "utilisation": use,
+                                 "nominal_bits": float(torch.log2(torch.tensor(float(cfg.codebook_size)))),
+                                 "frame_rate": stats.frame_rate, "n_frames": stats.n_frames,
+                                 "nominal_branch_kbps": nominal.per_branch_bps / 1000,
+                                 "measured_branch_kbps": stats.measured_bps / 1000})
+        frame = pd.DataFrame(rows)
+        run_dir = _finish(store, "bitrate.csv", frame)
     if echo:
         print(format_bitrate(frame))
         print(f"results: {run_dir}")

@@ -57,9 +57,11 @@ class CodecRecipe(Recipe):
 
             set_quantize_prob(model, config.quantize_prob)
         if config.init_from_dac:
+            from bench.models.base import resolve_checkpoint
             from sdcodec.init_dac import init_from_dac
 
-            init_from_dac(model, config.init_from_dac)
+            # a file, an embedded DAC (dac-tiny) or a fetched official one (dac-16k)
+            init_from_dac(model, resolve_checkpoint(config.init_from_dac))
         # SD-Codec's absent branches take no part in a step's loss: DDP must look for them.
         multi_branch = tuple(model.branches) != (MIX,)
         self.generator = self.part("generator", model, find_unused_parameters=multi_branch)
