@@ -20,10 +20,10 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
-from bench.models.base import EvalModel
+from bench.models.evalmodel import EvalModel, ModelCallError
 from bench.results.store import ROW_COLUMNS, RunStore
 from bench.engine.scoring import Scorer
-from bench.engine.tasks import TASKS, Task
+from bench.engine.tasks import TASKS, ScoreItem, Task
 
 
 def _rows(model: EvalModel, task: Task, scored: list[dict[str, Any]]) -> pd.DataFrame:
@@ -31,6 +31,33 @@ def _rows(model: EvalModel, task: Task, scored: list[dict[str, Any]]) -> pd.Data
     frame.insert(0, "task", task.name)
     frame.insert(0, "model", model.label)
     return frame[ROW_COLUMNS]
+
+
+def clip_of(batch: Any, index: int) -> Any:
+    """Clip ``index`` of a collated batch, as a batch of one (tensors, lists and dicts of them)."""
+    if isinstance(batch, dict):
+        return {key: clip_of(value, index) for key, value in batch.items()}
+    if isinstance(batch, torch.Tensor):
+        return batch[index:index + 1]
+    return [batch[index]]
+
+
+def infer_or_skip(task: Task, model: EvalModel, batch: dict[str, Any]) -> list[ScoreItem]:
+    """The task's items for ``batch``. When the model raises on the batch, its clips are run
+    one by one, and a clip on which it raises again becomes skipped items carrying the error
+    (the run goes on). A broken contract (``ModelOutputError``) is not retried: it stops the run."""
+    try:
+        return task.items(model, batch)
+    except ModelCallError:
+        pass
+    items: list[ScoreItem] = []
+    for index in range(len(batch["clip_id"])):
+        clip = clip_of(batch, index)
+        try:
+            items += task.items(model, clip)
+        except ModelCallError as error:
+            items += task.failed(model, clip, f"model error: {error.reason}")
+    return items
 
 
 #: The phases of ``evaluate`` that ``profile`` times (seconds of wall-clock in this process).
@@ -134,7 +161,7 @@ def evaluate(
 
                 for batch in _timed(loader, profile, "load"):
                     with clock("infer"), torch.inference_mode():
-                        items = task.infer(model, batch)
+                        items = infer_or_skip(task, model, batch)
                     with clock("submit"):
                         handle = scorer.submit(items, metrics, model.sample_rate)
                     in_flight.append((len(batch["clip_id"]), handle))

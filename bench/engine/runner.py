@@ -62,7 +62,8 @@ def describe_profile(manifest: dict) -> str:
 
 def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     """Loads the configured models (or the suite's defaults) onto ``device`` (default: the
-    configured one)."""
+    configured one), keeps those that can do one of the suite's tasks, and probes each on a
+    short signal (``EvalModel.probe``: a broken model stops here, before any clip)."""
     from bench.models import load_eval_model
 
     specs = config.models or suite.default_models
@@ -75,9 +76,11 @@ def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     usable = [m for m in models if set(m.tasks) & set(suite.tasks)]
     for model in models:
         if model not in usable:
-            print(f"note: {model.label} ({model.family}) cannot do {', '.join(suite.tasks)}; skipped")
+            print(f"note: {model.label} ({model.kind}) cannot do {', '.join(suite.tasks)}; skipped")
     if not usable:
         raise BenchError(f"no given model can do the {suite.name} suite's tasks")
+    for model in usable:
+        model.probe(suite.tasks)
     return usable
 
 
@@ -124,7 +127,7 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     # whatever their number.
     neutral = ("loader_workers", "metric_workers")
     identity = {"config": {k: v for k, v in record["config"].items() if k not in neutral}, "dataset": data_hash,
-                "models": [(m.label, m.checkpoint_hash) for m in models]}
+                "models": [(m.label, m.identity) for m in models]}
     config_hash = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"
     record.update(config_hash=config_hash, environment=environment(device),

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from bench.api import Codec, ModelBase, Request, Separator
+from bench.api import Codec, CodeStreams, ModelBase, Request, Separator
 from bench.models import rates
 from bench.models.capabilities import has_code_streams, is_codec, kind_of, tasks_of
 from bench.models.validation import ModelOutputError, check_audio, check_tracks
@@ -32,8 +32,37 @@ _CODING_TASKS = frozenset({"resynthesis", "ood-coding", "rate-distortion", "bitr
 _SEPARATING_TASKS = frozenset({"separation", "separation-mask"})
 
 
+def code_stream_stages(codec: CodeStreams, audio: Tensor,
+                       tracks: Sequence[str] | None = None) -> dict[str, Callable[[], Any]]:
+    """encode (to codes), decode (from them) and roundtrip of ``audio`` at the codec's rate,
+    through every stream or the streams of ``tracks``: zero-argument callables to time."""
+    codes = codec.encode_codes(audio, tracks)
+    length = audio.shape[-1]
+    return {"encode": lambda: codec.encode_codes(audio, tracks),
+            "decode": lambda: codec.decode_codes(codes, length),
+            "roundtrip": lambda: codec.decode_codes(codec.encode_codes(audio, tracks), length)}
+
+
 class ModelCallError(BenchError):
-    """A model raised while the harness called it (the probe makes this fatal, a run does not)."""
+    """A model raised while the harness called it: the probe makes this fatal; during a run the
+    engine retries the batch clip by clip and records a failing clip as skipped with ``reason``
+    (the call and the error, without the spec)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _guarded(spec: str, call: str, fn: Callable[[], Any]) -> Any:
+    """``fn()``; whatever it raises becomes a ``ModelCallError`` naming ``spec`` and ``call``
+    (a contract violation of a model inside it, e.g. a cascade's codec, stays one)."""
+    try:
+        return fn()
+    except ModelOutputError:
+        raise
+    except Exception as error:
+        reason = f"{call} raised {one_line(error)}"
+        raise ModelCallError(f"{spec}: {reason}", reason) from error
 
 
 def one_line(error: BaseException, limit: int = 200) -> str:
@@ -104,7 +133,7 @@ class EvalModel:
         return None if nominal is None else nominal()
 
     def kbps_basis(self) -> str | None:
-        """How ``kbps`` adds up, for table notes (``3 x 1.00 kbps (one per branch)``)."""
+        """How ``kbps`` adds up, for table notes (``3 branches x 6 kbps``); None when it is not a sum."""
         basis = getattr(self.impl, "kbps_basis", None)
         if basis is not None:
             return basis()
@@ -114,15 +143,19 @@ class EvalModel:
         per = [self.impl.nominal_kbps(track=t) for t in self.tracks]
         if any(p is None for p in per):
             return None
+        if len(set(per)) == 1:
+            return f"{len(per)} branches x {per[0]:.3g} kbps"
         return " + ".join(f"{p:.3g}" for p in per) + f" kbps ({len(per)} branches)"
 
     def describe(self) -> dict[str, Any]:
-        """What the run manifest records about this model."""
-        return {"label": self.label, "spec": self.spec, "kind": self.kind, **self.provenance,
+        """What the run manifest records about this model (JSON: what is not becomes a string)."""
+        import json
+
+        return json.loads(json.dumps({"label": self.label, "spec": self.spec, "kind": self.kind, **self.provenance,
                 "sample_rate": self.model_rate, "evaluation_rate": self.sample_rate,
                 "resampled": self.model_rate != self.sample_rate, "tracks": list(self.tracks),
                 "tasks": sorted(self.tasks), "kbps": self.kbps(), "kbps_basis": self.kbps_basis(),
-                "identity": self.identity, **self.impl.describe()}
+                "identity": self.identity, **self.impl.describe()}, default=str))
 
     # -- rates and checks ---------------------------------------------------------------------
     def _in(self, audio: Tensor) -> Tensor:
@@ -150,8 +183,8 @@ class EvalModel:
         ``finite``, NaN/inf in an output is a contract violation (the probe)."""
         self._check_quantizers(n_quantizers)
         batch, length = requests[0][0].shape[0], requests[0][0].shape[-1]
-        outs = self.impl.resynthesize_many([(self._in(a), t) for a, t in requests],
-                                           n_quantizers=n_quantizers)
+        inputs = [(self._in(a), t) for a, t in requests]
+        outs = _guarded(self.spec, "resynthesize", lambda: self.impl.resynthesize_many(inputs, n_quantizers=n_quantizers))
         if not isinstance(outs, (list, tuple)) or len(outs) != len(requests):
             raise ModelOutputError(f"{self.spec}: resynthesize_many returned "
                                    f"{type(outs).__name__} for {len(requests)} requests; expected a "
@@ -163,10 +196,16 @@ class EvalModel:
         """``mix`` -> ``{track: estimate}``: a separator's ``separate``, a disentangled codec's
         ``decode_tracks``."""
         call = "decode_tracks" if is_codec(self.impl) else "separate"
-        out = self.impl.decode_tracks(self._in(mix)) if is_codec(self.impl) else self.impl.separate(self._in(mix))
-        out = check_tracks(self.spec, call, out, self.tracks)
+        method = self.impl.decode_tracks if is_codec(self.impl) else self.impl.separate
+        model_mix = self._in(mix)
+        out = check_tracks(self.spec, call, _guarded(self.spec, call, lambda: method(model_mix)), self.tracks)
         return {t: self._out(out[t], f"{call}()[{t!r}]", mix.shape[0], mix.shape[-1], finite)
                 for t in self.tracks}
+
+    def encode_codes(self, audio: Tensor) -> dict[str, Tensor]:
+        """The codes of ``audio`` (at ``sample_rate``) per stream (``bench.api.CodeStreams``)."""
+        model_audio = self._in(audio)
+        return _guarded(self.spec, "encode_codes", lambda: self.impl.encode_codes(model_audio))
 
     def code_through(self, audio: Tensor, track: str) -> Tensor:
         """``audio`` coded through ``track``'s branch alone (the out-of-domain coding matrix)."""
@@ -180,22 +219,19 @@ class EvalModel:
         generator = torch.Generator().manual_seed(0)
         audio = 0.1 * torch.randn(PROBE_BATCH, 1, int(PROBE_SECONDS * self.sample_rate), generator=generator)
         audio = audio.to(self.device)
-        calls: list[tuple[str, Callable[[], object]]] = []
+        calls: list[Callable[[], object]] = []
         if needed & _CODING_TASKS:
             requests = [(audio, None), *((audio, t) for t in self.tracks)]
-            calls.append(("resynthesize", lambda: self.resynthesize_many(requests, finite=True)))
+            calls.append(lambda: self.resynthesize_many(requests, finite=True))
         if needed & _SEPARATING_TASKS:
-            calls.append(("decode_tracks" if is_codec(self.impl) else "separate",
-                          lambda: self.separate(audio, finite=True)))
-        for name, call in calls:
+            calls.append(lambda: self.separate(audio, finite=True))
+        for call in calls:
             try:
                 with torch.inference_mode():
                     call()
-            except BenchError:
-                raise
-            except Exception as error:  # a plug-in's bug: name the spec, not a traceback
-                raise ModelCallError(f"{self.spec}: {name} raised on the probe signal "
-                                     f"({PROBE_BATCH} x {PROBE_SECONDS} s of noise): {one_line(error)}") from error
+            except ModelCallError as error:
+                raise ModelCallError(f"{error} (on the probe signal: {PROBE_BATCH} clips of "
+                                     f"{PROBE_SECONDS} s of noise, before any clip)", error.reason) from error
 
     # -- the throughput suite -------------------------------------------------------------------
     def stages(self, audio: Tensor, tracks: Sequence[str] | None = None) -> dict[str, Callable[[], Any]]:
@@ -204,11 +240,7 @@ class EvalModel:
         every stream, or ``tracks`` only), roundtrip for another codec, separate for a separator."""
         impl = self.impl
         if has_code_streams(impl):
-            codes = impl.encode_codes(audio, tracks)
-            length = audio.shape[-1]
-            return {"encode": lambda: impl.encode_codes(audio, tracks),
-                    "decode": lambda: impl.decode_codes(codes, length),
-                    "roundtrip": lambda: impl.decode_codes(impl.encode_codes(audio, tracks), length)}
+            return code_stream_stages(impl, audio, tracks)
         if is_codec(impl):
             return {"roundtrip": lambda: impl.resynthesize(audio)}
         return {"separate": lambda: impl.separate(audio)}

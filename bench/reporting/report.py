@@ -122,6 +122,8 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
             raise BenchError("the runs hold no rows for any table layout")
     published = load_paper() if paper else None
     protocol = manifests[0].get("config", {}).get("protocol", "?")
+    bitrates = {model["label"]: (model.get("kbps"), model.get("kbps_basis"))
+                for manifest in manifests for model in manifest.get("models", []) if "label" in model}
     parts = []
     clip_rows = pd.concat([load_rows(r) for r in runs], ignore_index=True) if mark_better_than else None
     settings = BootstrapSettings()
@@ -133,7 +135,7 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
                      for model, cells in found.items()}
             options = TableOptions(stat, mark_better_than,
                                    mark_note(mark_better_than, alpha, tested, settings))
-        rows = build_rows(table, summary, published, split=split, marks=marks)
+        rows = build_rows(table, summary, published, split=split, marks=marks, bitrates=bitrates)
         text = RENDERERS[fmt](table, rows, options)
         if fmt == "markdown":
             cells = CELL_STATS.get(stat).note.format(interval=settings.describe())

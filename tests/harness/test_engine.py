@@ -8,7 +8,8 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from bench.models.base import EvalModel
+from bench.api import Codec
+from bench.models import EvalModel
 from bench.engine.evaluate import evaluate
 from bench.results.store import RunStore
 from bench.engine.scoring import Scorer
@@ -47,31 +48,25 @@ def collate(items: list[dict]) -> dict:
     return out
 
 
-class Gain(nn.Module):
+class FakeCodec(Codec, nn.Module):
+    """Resynthesis adds a known distortion (a gain and a one-sample echo)."""
+
     sample_rate = 16000
-    tracks = TRACKS
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gain = nn.Parameter(torch.tensor(0.9))
-
-
-class FakeCodec(EvalModel):
-    """Resynthesis adds a known distortion; separation returns scaled stems (from the batch)."""
-
-    family = "fake"
-    tasks = frozenset({"resynthesis"})
     calls = 0
 
-    def resynthesize(self, audio: torch.Tensor, track: str) -> torch.Tensor:
+    def __init__(self) -> None:
+        nn.Module.__init__(self)
+        self.gain = nn.Parameter(torch.tensor(0.9))
+
+    def resynthesize(self, audio: torch.Tensor, *, track=None, n_quantizers=None) -> torch.Tensor:
         FakeCodec.calls += audio.shape[0]  # clips coded
-        return self.model.gain * audio + 0.1 * torch.roll(audio, 1, -1)
+        return self.gain * audio + 0.1 * torch.roll(audio, 1, -1)
 
 
 def run(tmp_path, store=None, **kwargs):
     store = store or RunStore(tmp_path / "run")
     store.start({"config_hash": "h"})
-    model = FakeCodec(Gain(), "Fake", "-", "-")
+    model = EvalModel(FakeCodec(), "Fake")
     clips = Clips()
     ids = [c["clip_id"] for c in clips.items]
     with Scorer(workers=1) as scorer:
