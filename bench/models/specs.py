@@ -8,6 +8,8 @@ a ``bench.api`` model with its default label and provenance. Sources, in lookup 
 ``preset``     ``preset:FAMILY/PRESET``: seeded random weights (speed and bitrate only)
 ``py``         ``py:package.module:factory[,key=value,...]``: any factory, not packaged
 ``cascade``    ``cascade:SEPARATOR+CODEC``, or ``SEPARATOR+CODEC`` where both sides name models
+``hf``         ``hf:REPO_ID_OR_FOLDER[@REVISION][,n_quantizers=N|,bandwidth=KBPS]``: a transformers
+               audio codec (``bench.models.huggingface``; the extra ``pip install -e '.[hf]'``)
 ``file``       an existing checkpoint file in a supported format
 ``embedded``   a shipped checkpoint's name (``sdcodec-tiny``, ``dac-tiny``, ``tdanet-tiny``, ...)
 ``official``   an official model's name once fetched (``sdcodec-16k``, ``dac-16k``, ...)
@@ -82,7 +84,7 @@ class SpecSource:
 SPEC_SOURCES: Registry[SpecSource] = Registry("model source")
 
 #: Modules registering sources, in lookup order (issue 18's ``hf:`` source adds its module).
-SOURCE_MODULES: tuple[str, ...] = ("bench.models.checkpoints", "bench.models.plugins",
+SOURCE_MODULES: tuple[str, ...] = ("bench.models.checkpoints", "bench.models.huggingface", "bench.models.plugins",
                                    "bench.models.cascade", "bench.models.objects")
 
 

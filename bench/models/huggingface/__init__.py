@@ -8,5 +8,14 @@ imports it until an ``hf:`` spec is checked or loaded.
 """
 
 from bench.models.huggingface.loading import PREFIX, check_hf_spec, claims, load_hf_codec, parse_hf_spec
+from bench.models.specs import SPEC_SOURCES, Loaded, SpecSource
+
+
+def _load(text: str) -> Loaded:
+    codec, source = load_hf_codec(text)
+    return Loaded(codec, type(codec.model).__name__.removesuffix("Model"), {"hf": source})
+
+
+SPEC_SOURCES.add("hf", SpecSource("hf", claims, _load, check=check_hf_spec))
 
 __all__ = ["PREFIX", "check_hf_spec", "claims", "load_hf_codec", "parse_hf_spec"]

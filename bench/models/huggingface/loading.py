@@ -63,17 +63,23 @@ def _number(text: str, key: str, kind: type, value: str) -> Any:
 def parse_hf_spec(text: str) -> HFSpec:
     """``hf:LOCATION[@REVISION][,key=value,...]`` -> ``HFSpec`` (nothing is read but whether
     ``LOCATION`` is an existing folder)."""
+    from bench.models.plugins import split_arguments
+
     body, _, arguments = text[len(PREFIX):].partition(",")
     settings: dict[str, Any] = {}
-    for part in filter(None, arguments.split(",")):
+    try:
+        parts = split_arguments(arguments) if arguments else []
+    except ValueError as error:
+        raise ConfigError(f"{text}: {error}") from None
+    for part in parts:
         key, equals, value = part.partition("=")
         key = key.strip()
         if not equals or key not in _KEYS:
             raise ConfigError(f"{text}: unknown argument {part!r}; write hf:LOCATION[@REVISION]"
                               f"[,n_quantizers=N | ,bandwidth=KBPS]")
-        settings[key] = _number(text, key, int if key == "n_quantizers" else float, value.strip())
-    if len(settings) > 1:
-        raise ConfigError(f"{text}: give n_quantizers or bandwidth, not both")
+        settings[key] = _number(text, key, int if key == "n_quantizers" else float, value.strip().strip('"'))
+    if len(settings) > 1 or len(parts) > 1:
+        raise ConfigError(f"{text}: give one of n_quantizers or bandwidth, once")
     if not body:
         raise ConfigError(f"{text}: name a local model folder or a hub repo id after hf:")
     if Path(body).expanduser().is_dir():
