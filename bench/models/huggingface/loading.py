@@ -253,9 +253,14 @@ def load_model(spec: HFSpec, transformers: Any, config: Any) -> Any:
     return model.eval()
 
 
-def _commit(model: Any) -> str | None:
-    """The hub commit the files came from (``config._commit_hash``), when known."""
-    return getattr(model.config, "_commit_hash", None)
+def _commit(spec: HFSpec) -> str | None:
+    """The hub commit whose files were loaded (the cache's snapshot folder); None for a folder."""
+    if spec.local:
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    path = try_to_load_from_cache(spec.location, "config.json", revision=spec.revision)
+    return Path(path).parent.name if isinstance(path, str) else None
 
 
 def load_hf_codec(text: str):
@@ -269,5 +274,5 @@ def load_hf_codec(text: str):
     points, default = operating_points(spec, kind, config)
     model = load_model(spec, transformers, config)
     source = {"location": spec.location, "local": spec.local, "revision": spec.revision,
-              "commit": _commit(model), "transformers": transformers.__version__}
+              "commit": _commit(spec), "transformers": transformers.__version__}
     return build_codec(model, kind, points, default, source), source
