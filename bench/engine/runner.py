@@ -36,12 +36,23 @@ def run_suite(config: RunConfig, out: str | Path | None = None, table_format: st
         return folders
     if suite.runner is not None:
         return [suite.runner(suite, config, out, progress=progress, echo=echo)]
+    if config.limit is None and suite.default_limit is not None:
+        config = dataclasses.replace(config, limit=suite.default_limit)
+        if echo:
+            print(f"note: the {suite.name} suite scores the first {suite.default_limit} clips unless "
+                  "--limit says otherwise")
     run_dir = run_evaluation_suite(suite, config, out, progress=progress)
+    if run_dir is not None and suite.figures:
+        from bench.reporting.plots import make_plots
+
+        figures = make_plots(run_dir, run_dir / "plots", list(suite.figures))
     if echo and run_dir is not None:
         from bench.reporting.report import render_tables
 
         print(render_tables([str(run_dir)], table_format, suite.layouts or None, paper))
         print(describe_profile(RunStore(run_dir).read_manifest()))
+        if suite.figures:
+            print("figures: " + ", ".join(str(p) for p in figures if p.suffix == ".png"))
         print(f"results: {run_dir}")
     return [run_dir] if run_dir is not None else []
 
@@ -146,7 +157,8 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
             units = evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
                              batch_size=config.batch_size, loader_workers=config.loader_workers,
                              collate_fn=collate, progress=progress and dist.is_main,
-                             shard=(dist.rank, dist.world_size), done=done, profile=phases)
+                             shard=(dist.rank, dist.world_size), done=done, profile=phases,
+                             quantizers=config.n_quantizers)
         seconds = time.perf_counter() - start
         distributed.barrier(dist)
         if dist.is_main:

@@ -48,15 +48,44 @@ class Output:
     with_mixture: bool
 
 
+def default_point(model: EvalModel) -> tuple[int | None, ...]:
+    """One run, the codec at its default bitrate."""
+    return (None,)
+
+
+def quantizer_points(model: EvalModel) -> tuple[int | None, ...]:
+    """Every number of quantizers the codec offers (``bench.api.Codec.quantizer_options``)."""
+    return tuple(getattr(model.impl, "quantizer_options", ()))
+
+
+#: Between a task's name and its operating point in the rows' ``task`` (``rate-distortion@2``).
+POINT_SEPARATOR = "@"
+
+
+def task_label(name: str, point: int | None) -> str:
+    """The rows' ``task`` of ``name`` run at ``point`` quantizers: the name itself at the
+    default, else ``NAME@POINT`` (so a run resumes per clip and operating point)."""
+    return name if point is None else f"{name}{POINT_SEPARATOR}{point}"
+
+
+def split_task_label(label: str) -> tuple[str, int | None]:
+    """``rate-distortion@2`` -> (``rate-distortion``, 2); ``resynthesis`` -> (``resynthesis``, None)."""
+    name, separator, point = label.rpartition(POINT_SEPARATOR)
+    return (name, int(point)) if separator and point.isdigit() else (label, None)
+
+
 @dataclass(frozen=True)
 class Task:
-    """A named task: its default metrics, the outputs it makes for a model (``outputs``) and how
-    it runs the model on a batch (``infer`` -> ``{(input, output): [batch, 1, time]}``)."""
+    """A named task: its default metrics, the outputs it makes for a model (``outputs``), how
+    it runs the model on a batch (``infer`` -> ``{(input, output): [batch, 1, time]}``) and at
+    which operating points (``operating_points``: numbers of quantizers, None the default; the
+    engine runs ``infer`` on ``model.at(point)`` for each)."""
 
     name: str
     metrics: tuple[str, ...]
     outputs: Callable[[EvalModel], list[Output]]
     infer: Callable[[EvalModel, dict[str, Any]], dict[tuple[str, str], torch.Tensor]]
+    operating_points: Callable[[EvalModel], tuple[int | None, ...]] = default_point
 
     def items(self, model: EvalModel, batch: dict[str, Any]) -> list[ScoreItem]:
         """The batch's estimates, as items to score (protocol skips included)."""
@@ -158,3 +187,6 @@ TASKS.add("separation", Task("separation", ("si_sdr", "si_sdri", "visqol"), sepa
 TASKS.add("separation-mask", Task("separation-mask", ("si_sdr", "si_sdri", "visqol"), separation_outputs,
                                   infer_separation_mask))
 TASKS.add("ood-coding", Task("ood-coding", ("si_sdr",), ood_outputs, infer_ood_coding))
+# resynthesis at each number of quantizers the codec offers: quality against bitrate
+TASKS.add("rate-distortion", Task("rate-distortion", ("si_sdr", "visqol"), resynthesis_outputs, infer_resynthesis,
+                                  quantizer_points))

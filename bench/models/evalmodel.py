@@ -11,6 +11,7 @@ model on a short signal before a run; and knows the tasks the model can do
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -119,18 +120,43 @@ class EvalModel:
         self.tasks: frozenset[str] = tasks_of(model)
         self.kind = kind_of(model)
         self.device = torch.device("cpu")
+        #: The number of quantizers every coding call uses (None: the codec's default); set by
+        #: ``at`` for the rate-distortion suite's operating points.
+        self.operating_point: int | None = None
 
     def to(self, device: str | torch.device) -> "EvalModel":
         self.impl.to(device)
         self.device = torch.device(device)
         return self
 
+    def at(self, n_quantizers: int | None) -> "EvalModel":
+        """This model coding with ``n_quantizers`` (one of its ``quantizer_options``; None: its
+        default): a view sharing the implementation, for one operating point."""
+        self._check_quantizers(n_quantizers)
+        view = copy.copy(self)
+        view.operating_point = n_quantizers
+        return view
+
     # -- provenance -----------------------------------------------------------------------------
-    def kbps(self) -> float | None:
+    def kbps(self, n_quantizers: int | None = None) -> float | None:
         """The nominal bitrate transmitted for one clip (a disentangled codec: every branch; a
-        cascade: its codec's times the tracks coded); None for a separator or when unknown."""
+        cascade: its codec's times the tracks coded), with ``n_quantizers`` quantizers (None:
+        the default); None for a separator or when unknown."""
         nominal = getattr(self.impl, "nominal_kbps", None)
-        return None if nominal is None else nominal()
+        if nominal is None:
+            return None
+        return nominal() if n_quantizers is None else nominal(n_quantizers=n_quantizers)
+
+    def operating_points(self) -> list[dict[str, Any]]:
+        """Each of the codec's ``quantizer_options`` with its nominal kbps: for the whole codec
+        (``kbps``, what coding a mixture transmits) and for each track's branch alone
+        (``track_kbps``; a codec without tracks: the whole codec)."""
+        points = []
+        for n in getattr(self.impl, "quantizer_options", ()):
+            total = self.kbps(n)
+            tracks = {t: self.impl.nominal_kbps(track=t, n_quantizers=n) for t in self.tracks}
+            points.append({"n_quantizers": n, "kbps": total, "track_kbps": tracks or None})
+        return points
 
     def kbps_basis(self) -> str | None:
         """How ``kbps`` adds up, for table notes (``3 branches x 6 kbps``); None when it is not a sum."""
@@ -155,7 +181,8 @@ class EvalModel:
                 "sample_rate": self.model_rate, "evaluation_rate": self.sample_rate,
                 "resampled": self.model_rate != self.sample_rate, "tracks": list(self.tracks),
                 "tasks": sorted(self.tasks), "kbps": self.kbps(), "kbps_basis": self.kbps_basis(),
-                "identity": self.identity, **self.impl.describe()}, default=str))
+                "identity": self.identity, "operating_points": self.operating_points(),
+                **self.impl.describe()}, default=str))
 
     # -- rates and checks ---------------------------------------------------------------------
     def _in(self, audio: Tensor) -> Tensor:
@@ -181,6 +208,7 @@ class EvalModel:
                           finite: bool = False) -> list[Tensor]:
         """``[(audio, track or None), ...]`` -> outputs in order (``bench.api.Codec``); with
         ``finite``, NaN/inf in an output is a contract violation (the probe)."""
+        n_quantizers = self.operating_point if n_quantizers is None else n_quantizers
         self._check_quantizers(n_quantizers)
         batch, length = requests[0][0].shape[0], requests[0][0].shape[-1]
         inputs = [(self._in(a), t) for a, t in requests]

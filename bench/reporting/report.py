@@ -15,6 +15,7 @@ from bench.results.store import RunStore, load_rows
 from bench.results.summary import summarize
 from bench.stats.bootstrap import BootstrapSettings
 from bench.stats.marks import better_than, mark_note
+from bench.reporting.rate_distortion import by_operating_point
 from bench.reporting.tables import (
     CELL_STATS,
     RENDERERS,
@@ -105,7 +106,7 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
     CELL_STATS.get(stat)
     runs = runs or [str(latest_run())]
     summaries, manifests = zip(*(run_summary(r) for r in runs))
-    summary = pd.concat(summaries, ignore_index=True)
+    summary, point_bitrates = by_operating_point(pd.concat(summaries, ignore_index=True), manifests)
     split = manifests[0].get("config", {}).get("split", "test")
     if layout:
         names = [layout] if isinstance(layout, str) else list(layout)
@@ -124,6 +125,7 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
     protocol = manifests[0].get("config", {}).get("protocol", "?")
     bitrates = {model["label"]: (model.get("kbps"), model.get("kbps_basis"))
                 for manifest in manifests for model in manifest.get("models", []) if "label" in model}
+    bitrates.update(point_bitrates)
     parts = []
     clip_rows = pd.concat([load_rows(r) for r in runs], ignore_index=True) if mark_better_than else None
     settings = BootstrapSettings()

@@ -219,5 +219,5 @@ SUITES.add("bitrate", Suite(
 SUITES.add("all", Suite(
     "all", "Every suite in turn.",
     members=("resynthesis", "separation", "ablation-shared-codebook", "ablation-separation-enhance",
-             "ablation-init-dac", "ood-coding", "bitrate", "throughput"),
+             "ablation-init-dac", "ood-coding", "rate-distortion", "bitrate", "throughput"),
 ))
