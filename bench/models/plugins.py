@@ -1,8 +1,8 @@
 """Models from code outside the project: ``py:`` specs and installed plug-ins.
 
 ``py:package.module:factory[,key=value,...]`` imports ``package.module`` and calls
-``factory(key=value, ...)``. Arguments are separated by commas; a value is an int, a float,
-``true``/``false`` (bool) or else a string; a value in double quotes is a string as written,
+``factory(key=value, ...)``. Arguments are separated by commas; a value is an int, a finite
+float, ``true``/``false`` (bool) or else a string; a value in double quotes is a string as written,
 commas and ``=`` included (``""`` inside quotes is one quote)::
 
     --model 'Mine=py:mycodec.bench:make,checkpoint="/data/run=3/a,b.pt",n_quantizers=8,causal=true'
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -72,16 +73,18 @@ def split_arguments(text: str) -> list[str]:
 
 
 def parse_value(text: str) -> Any:
-    """``"..."`` -> str as written; ``true``/``false`` -> bool; an int; a float; else str."""
+    """``"..."`` -> str as written; ``true``/``false`` -> bool; an int; a finite float; else str."""
     if len(text) >= 2 and text[0] == text[-1] == '"':
         return text[1:-1].replace('""', '"')
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     for kind in (int, float):
         try:
-            return kind(text)
+            value = kind(text)
         except ValueError:
-            pass
+            continue
+        if math.isfinite(value):  # "nan", "inf" stay strings
+            return value
     return text
 
 

@@ -134,3 +134,38 @@ def test_sharded_batches_cover_every_clip_once(tmp_path) -> None:
 
 def test_tasks_registered() -> None:
     assert {"resynthesis", "separation", "separation-mask", "ood-coding"} <= set(TASKS.names())
+
+
+class Fragile(FakeCodec):
+    """Raises on any batch of more than one clip, and on clip c3 whatever the batch."""
+
+    def __init__(self, c3: torch.Tensor) -> None:
+        super().__init__()
+        self.c3 = c3
+
+    def resynthesize(self, audio: torch.Tensor, *, track=None, n_quantizers=None) -> torch.Tensor:
+        if audio.shape[0] > 1:
+            raise RuntimeError("out of memory (a batch too large)")
+        if track is None and torch.equal(audio[0], self.c3):
+            raise ValueError("cannot code this clip")
+        return super().resynthesize(audio, track=track)
+
+
+def test_a_model_failing_on_a_batch_is_run_clip_by_clip_and_a_failing_clip_is_skipped(tmp_path) -> None:
+    full = run(tmp_path / "a").complete()
+    clips = Clips()
+    store = RunStore(tmp_path / "b" / "run")
+    store.start({"config_hash": "h"})
+    with Scorer(workers=1) as scorer:
+        done = evaluate(store, [EvalModel(Fragile(clips.items[3]["mix"]), "Fake")], ["resynthesis"], clips,
+                        [c["clip_id"] for c in clips.items], lambda t: ("si_sdr",), scorer, batch_size=2,
+                        collate_fn=collate, progress=False)
+    rows = store.complete()
+    assert done == 7 and len(rows) == len(full)
+    failed = rows[rows.clip_id == "c3"]
+    assert (failed["skipped"] == "model error: resynthesize raised ValueError: cannot code this clip").all()
+    assert failed["value"].isna().all() and len(failed) == 4  # every output of the clip
+    others = ["model", "task", "input", "output", "clip_id", "metric"]
+    kept, expected = rows[rows.clip_id != "c3"], full[full.clip_id != "c3"]
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True)[others + ["value", "skipped"]],
+                                  expected.reset_index(drop=True)[others + ["value", "skipped"]])
