@@ -149,7 +149,28 @@ def run_models(args: argparse.Namespace) -> int:
         print("\n".join(official_lines()))
         print()
         print("\n".join(plugin_lines()))
+        print()
+        print("\n".join(hf_lines()))
     return 0
+
+
+def hf_lines() -> list[str]:
+    """The transformers codec classes the ``hf:`` source was tested with, those it cannot drive
+    (and why), and the installed transformers (read from its metadata, not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from bench.models.huggingface.kinds import UNSUPPORTED, tested_classes
+    from bench.models.huggingface.loading import INSTALL, TESTED_TRANSFORMERS
+
+    try:
+        installed = f"transformers {version('transformers')} installed"
+    except PackageNotFoundError:
+        installed = f"transformers not installed: {INSTALL}"
+    lines = [f"Hugging Face codecs (--model LABEL=hf:REPO_ID_OR_FOLDER[@REVISION][,n_quantizers=N|,bandwidth=KBPS]; "
+             f"{installed}; tested {TESTED_TRANSFORMERS}):",
+             "  tested (tiny random configurations): "
+             + ", ".join(f"{model_type} ({cls})" for model_type, cls in tested_classes())]
+    return lines + [f"  not supported: {model_type}: {why}" for model_type, why in UNSUPPORTED.items()]
 
 
 def plugin_lines() -> list[str]:

@@ -124,3 +124,18 @@ def test_hub_ids_come_from_huggingface_hubs_cache_honouring_its_variables(saved,
     assert lines[1].startswith("error hf:sdbench-tests/not-cached: sdbench-tests/not-cached is not in the "
                                f"Hugging Face cache ({tmp_path / 'hf-home' / 'hub'}) and offline mode is on")
     assert len(lines) == 2
+
+
+def test_bench_models_lists_the_tested_and_unsupported_codec_classes():
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    from bench.commands.models import hf_lines
+    from bench.models.huggingface.kinds import UNSUPPORTED, tested_classes
+
+    text = "\n".join(hf_lines())
+    assert "transformers 5.23.0 installed" in text
+    assert all(f"{model_type} ({cls})" in text for model_type, cls in tested_classes())
+    assert {t for t, _ in tested_classes()} == {"dac", "encodec", "mimi", "xcodec"}
+    # every class named is one of transformers' model types, each with its reason
+    assert set(UNSUPPORTED) <= set(CONFIG_MAPPING_NAMES)
+    assert all(f"not supported: {t}: {why}" in text for t, why in UNSUPPORTED.items())
