@@ -118,6 +118,11 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
         raise BenchError(f"{root}: the {config.split} split holds no clip that passes the protocol")
     dist, device = distributed.setup(config.device)
     models = resolve_models(suite, config, device)
+    for model in models if config.n_quantizers else ():
+        offered = getattr(model.impl, "quantizer_options", ())
+        if offered and not set(offered) & set(config.n_quantizers):
+            print(f"note: {model.label} offers n_quantizers {', '.join(map(str, offered))}, none of "
+                  f"--n-quantizers {','.join(map(str, config.n_quantizers))}; it gets no rate-distortion rows")
     clips = EvalClips(manifest, root)
     clip_ids = list(manifest["clip_id"])
 
