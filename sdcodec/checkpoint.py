@@ -93,7 +93,8 @@ def read_checkpoint(path: str | Path, trust: bool = False, allow: Sequence[Any] 
     except CheckpointError:
         raise
     except Exception as error:  # torch raises many kinds for a damaged file
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
         raise CheckpointError(f"{path}: not a readable torch checkpoint ({reason})") from error
 
 

@@ -10,9 +10,11 @@ and refuses anything else. Every format the project reads needs nothing more:
 * the SD-Codec authors' file is a plain ``state_dict``;
 * descript's DAC files are ``{"state_dict", "metadata": {"kwargs": {...}}}`` of plain values;
 * Look2Hear's ``serialize()`` files and its Lightning checkpoints hold tensors, strings,
-  numbers and dicts (Lightning stores ``dict(hparams)``, optimiser and scheduler states).
+  numbers and dicts (Lightning stores ``dict(hparams)``, optimiser and scheduler states), with
+  one exception: ``serialize()`` records ``torch.__version__``, a ``TorchVersion`` (a ``str``
+  subclass that only adds version comparisons), so ``FORMAT_GLOBALS`` allows that class always.
 
-One extra allow-list exists, for one known format: training checkpoints written before numpy
+One more allow-list exists, for one known format: training checkpoints written before numpy
 RNG states were stored as plain lists hold a numpy ``uint32`` array, so ``load_training_state``
 passes ``NUMPY_ARRAY_GLOBALS`` (array and dtype reconstruction: they build arrays from bytes
 and call nothing else). A file that still cannot be read is refused with one line that names
@@ -34,8 +36,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.torch_version import TorchVersion
 
 from bench.errors import CheckpointError
+
+#: Classes beyond weights-only's defaults that a supported format holds, allowed for every file:
+#: ``torch.__version__`` (Look2Hear's ``serialize()`` files record it in ``infos``).
+FORMAT_GLOBALS: tuple[Any, ...] = (TorchVersion,)
 
 #: numpy's array and dtype reconstruction for the ``uint32`` key array of legacy training
 #: checkpoints (written under numpy 1 or 2: both spellings of ``_reconstruct`` are accepted).
@@ -45,9 +52,10 @@ NUMPY_ARRAY_GLOBALS: tuple[Any, ...] = (
 )
 
 _TRUSTED: ContextVar[frozenset[Path]] = ContextVar("trusted_checkpoints", default=frozenset())
-_UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+)")
+_GLOBAL = re.compile(r"GLOBAL (\S+)")
 _REASON = re.compile(r"WeightsUnpickler error:\s*([^\n]*)")
-
+#: Lines of torch's refusal text that explain torch's defaults, not this file.
+_BOILERPLATE = ("Weights only load failed", "Check the documentation", "Please ", "(1)", "(2)")
 
 def _key(path: str | Path) -> Path:
     return Path(path).expanduser().resolve()
@@ -81,12 +89,15 @@ def _needs(path: Path, error: Exception) -> str:
     except Exception:  # a legacy (non-zip) file or a pickle using refused opcodes
         names = []
     text = str(error)
-    if not names:
-        names = _UNSUPPORTED_GLOBAL.findall(text)
+    # torch's message drops the "builtins." of built-in names: put it back
+    names = names or [name if "." in name else f"builtins.{name}" for name in _GLOBAL.findall(text)]
     if names:
         return "the Python object(s) " + ", ".join(sorted(set(names)))
     reason = _REASON.search(text)
-    return f"pickle operations beyond tensors and plain containers ({reason.group(1) if reason else text.splitlines()[0]})"
+    details = [line.strip() for line in text.splitlines()
+               if line.strip() and not line.strip().startswith(_BOILERPLATE)]
+    detail = reason.group(1) if reason and reason.group(1) else (details[0] if details else "refused")
+    return f"pickle operations beyond tensors and plain containers ({detail})"
 
 
 def refusal(path: str | Path, error: Exception) -> CheckpointError:
@@ -106,7 +117,7 @@ def load_weights_only(path: str | Path, trust: bool = False, allow: Sequence[Any
     Other read errors propagate (the caller words them).
     """
     try:
-        with torch.serialization.safe_globals(list(allow)):
+        with torch.serialization.safe_globals([*FORMAT_GLOBALS, *allow]):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if not (trust or is_trusted(path)):

@@ -34,13 +34,18 @@ class _Payload:
         return exec, (f"open({str(self.marker)!r}, 'w').close()",)
 
 
+def _write_evil(folder: pathlib.Path, zip_format: bool = True) -> tuple[pathlib.Path, pathlib.Path]:
+    """``(evil.pt, marker path)``: a DAC-looking checkpoint whose pickle would create the marker."""
+    marker = folder / "pwned"
+    path = folder / "evil.pt"
+    torch.save({"state_dict": {}, "metadata": {"kwargs": {}}, "x": _Payload(marker)}, path,
+               _use_new_zipfile_serialization=zip_format)
+    return path, marker
+
+
 @pytest.fixture
 def evil(tmp_path) -> tuple[pathlib.Path, pathlib.Path]:
-    """``(evil.pt, marker path)``: a DAC-looking checkpoint whose pickle would create the marker."""
-    marker = tmp_path / "pwned"
-    path = tmp_path / "evil.pt"
-    torch.save({"state_dict": {}, "metadata": {"kwargs": {}}, "x": _Payload(marker)}, path)
-    return path, marker
+    return _write_evil(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +65,9 @@ def legacy(tmp_path, dac_tiny) -> pathlib.Path:
     return path
 
 
-def test_malicious_pickle_is_refused_by_the_api(evil) -> None:
-    path, marker = evil
+@pytest.mark.parametrize("zip_format", [True, False], ids=["zip", "legacy"])
+def test_malicious_pickle_is_refused_by_the_api(tmp_path, zip_format) -> None:
+    path, marker = _write_evil(tmp_path, zip_format)
     with pytest.raises(CheckpointError) as info:
         load_model(path)
     message = str(info.value)
