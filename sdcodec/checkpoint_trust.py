@@ -57,6 +57,7 @@ _REASON = re.compile(r"WeightsUnpickler error:\s*([^\n]*)")
 #: Lines of torch's refusal text that explain torch's defaults, not this file.
 _BOILERPLATE = ("Weights only load failed", "Check the documentation", "Please ", "(1)", "(2)")
 
+
 def _key(path: str | Path) -> Path:
     return Path(path).expanduser().resolve()
 
@@ -125,13 +126,16 @@ def load_weights_only(path: str | Path, trust: bool = False, allow: Sequence[Any
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-_PLAIN = (str, int, float, bool, type(None), torch.Tensor, torch.dtype, torch.Size)
+#: Exact types (not subclasses: a numpy float64 is a ``float`` that weights-only refuses) that
+#: weights-only reading rebuilds, containers aside.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), torch.Tensor, torch.nn.Parameter,
+                          torch.dtype, torch.Size, torch.device})
 
 
 def require_plain(obj: Any, where: str = "checkpoint") -> None:
     """Raises ``TypeError`` naming the first value of ``obj`` that weights-only reading would
-    refuse (anything but tensors, dict/list/tuple/set and str/int/float/bool/None)."""
-    if isinstance(obj, _PLAIN):
+    refuse (anything but tensors, dict/OrderedDict/list/tuple/set and str/int/float/bool/None)."""
+    if type(obj) in _PLAIN_TYPES:
         return
     if type(obj) in (dict, OrderedDict):
         for key, value in obj.items():

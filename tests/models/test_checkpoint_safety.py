@@ -120,6 +120,8 @@ def test_saving_refuses_what_weights_only_reading_would_refuse(dac_tiny, tmp_pat
     with pytest.raises(TypeError, match=r"checkpoint\['meta'\]\['when'\] is a pathlib\.PurePosixPath"):
         save_model(dac_tiny, "dac", dac_tiny.config, path, meta={"when": pathlib.PurePosixPath("/x")})
     assert not path.exists() and not list(tmp_path.iterdir())
+    with pytest.raises(TypeError, match=r"checkpoint\['meta'\]\['loss'\] is a numpy\.float64"):
+        save_model(dac_tiny, "dac", dac_tiny.config, path, meta={"loss": np.float64(0.5)})  # a float subclass
     save_model(dac_tiny, "dac", dac_tiny.config, path, meta={"step": 3, "scores": [1.5, None]})
     assert torch.load(path, weights_only=True)["meta"] == {"step": 3, "scores": [1.5, None]}
 
