@@ -174,7 +174,7 @@ def test_cache_location(make_dnr, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_track_too_short_for_a_chunk_gives_no_clip(make_dnr) -> None:
     root = make_dnr({"cv": {"1": three_stems(4.0, seed=10), "2": three_stems(6.0, seed=11)}})
-    _, meta = manifest_details(root, "val", "corrected")
+    frame, meta = manifest_details(root, "val", "corrected")
     assert frame["track_id"].tolist() == ["2"]
     assert manifest_summary(frame, meta["n_tracks"])["tracks_without_clips"] == 1
 
