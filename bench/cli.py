@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from bench import __version__
 from bench.commands import discover
-from bench.errors import BenchError
+from sdcodec.core.errors import BenchError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ A project checkpoint is a ``torch.save``'d dict::
         "format": "sdbench",          # marks the project's own files
         "version": 1,
         "family": "sdcodec",          # a name in sdcodec.families.MODEL_FAMILIES
-        "config": {...},              # bench.config.to_dict(model config)
+        "config": {...},              # sdcodec.core.dataclass_json.to_dict(model config)
         "state_dict": {...},          # model.state_dict()
         "meta": {...},                # free-form: training step, data hash, git commit, ...
     }
@@ -31,9 +31,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from bench.config import from_dict, to_dict
-from bench.errors import CheckpointError, ConfigError
 from sdcodec.checkpoint_trust import load_weights_only, require_plain
+from sdcodec.core.dataclass_json import from_dict, to_dict
+from sdcodec.core.errors import CheckpointError, ConfigError
 
 FORMAT = "sdbench"
 VERSION = 1

@@ -5,7 +5,7 @@ while it is read. Every checkpoint is therefore read with ``torch.load(weights_o
 which rebuilds tensors and plain containers (dict, list, tuple, set, str, numbers, bool, None)
 and refuses anything else. Every format the project reads needs nothing more:
 
-* the project's own model and training files (``sdcodec.checkpoint``, ``sdcodec.train.state``)
+* the project's own model and training files (``sdcodec.checkpoint``, ``bench.train.state``)
   are written from tensors and plain values only (``require_plain`` checks it before saving);
 * the SD-Codec authors' file is a plain ``state_dict``;
 * descript's DAC files are ``{"state_dict", "metadata": {"kwargs": {...}}}`` of plain values;
@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch.torch_version import TorchVersion
 
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 
 #: Classes beyond weights-only's defaults that a supported format holds, allowed for every file:
 #: ``torch.__version__`` (Look2Hear's ``serialize()`` files record it in ``infos``).

@@ -19,7 +19,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from bench.registry import Registry
+from sdcodec.core.registry import Registry
 
 AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 

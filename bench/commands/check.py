@@ -27,10 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from bench.drift import (compare, format_report, parse_tolerances, read_reference,
-                             require_overlap, write_reference)
-    from bench.errors import BenchError
-    from bench.report import latest_run, run_summary
+    from bench.reporting.report import latest_run, run_summary
+    from bench.results.drift import (compare, format_report, parse_tolerances, read_reference,
+                                     require_overlap, write_reference)
+    from sdcodec.core.errors import BenchError
 
     run = args.run or str(latest_run())
     summary, _ = run_summary(run)

@@ -78,7 +78,7 @@ def _progress(desc: str):
 def run_manifest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bench.atomic import atomic_write_frame
+    from bench.util.atomic import atomic_write_frame
     from bench.data.manifest import manifest_details, manifest_summary
     from bench.data.protocol import get_protocol
     from bench.data.synth import default_synth_root

@@ -61,7 +61,7 @@ def _fmt(value: object) -> str:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from bench.errors import ConfigError
+    from sdcodec.core.errors import ConfigError
     from sdcodec.families import load_families
 
     known = load_families().names()

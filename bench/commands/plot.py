@@ -20,9 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bench.errors import BenchError
-    from bench.plots import make_plots
-    from bench.report import latest_run
+    from sdcodec.core.errors import BenchError
+    from bench.reporting.plots import make_plots
+    from bench.reporting.report import latest_run
 
     run = Path(args.run) if args.run else latest_run()
     written = make_plots(run, args.out or run / "plots", args.plot)

@@ -49,8 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_suite_command(args: argparse.Namespace) -> int:
-    from bench.runconfig import RunConfig
-    from bench.runner import run_suite
+    from bench.engine.runconfig import RunConfig
+    from bench.engine.runner import run_suite
 
     config = RunConfig(
         suite=args.suite, models=tuple(args.model or ()), data=args.data, split=args.split,
@@ -66,7 +66,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
 
 
 def _numbers(text: str | None, kind: type) -> tuple:
-    from bench.errors import BenchError
+    from sdcodec.core.errors import BenchError
 
     if not text:
         return ()

@@ -27,11 +27,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_table(args: argparse.Namespace) -> int:
-    from bench.report import render_tables
+    from bench.reporting.report import render_tables
 
     text = render_tables(args.run, args.format, args.layout, args.paper)
     if args.out:
-        from bench.atomic import atomic_write_text
+        from bench.util.atomic import atomic_write_text
 
         atomic_write_text(args.out, text)
         print(f"wrote {args.out}")

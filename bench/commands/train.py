@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _resolve(args: argparse.Namespace):
-    from sdcodec.train.config import apply_overrides, named_config
+    from bench.train.config import apply_overrides, named_config
 
     family = args.model
     name = args.config
@@ -76,26 +76,26 @@ def run_train(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     if args.list:
-        from sdcodec.train.config import TRAIN_CONFIGS
+        from bench.train.config import TRAIN_CONFIGS
 
         for name, factory in TRAIN_CONFIGS.items():
             doc = (factory.__doc__ or "").strip().splitlines()[0]
             print(f"{name:20s} {doc}")
         return 0
     if args.defaults:
-        from sdcodec.train.defaults import train_defaults
+        from bench.train.defaults import train_defaults
 
         names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
         for name, path in train_defaults(names, device=args.device, progress=not args.no_progress).items():
             print(f"{name}: wrote {path}")
         return 0
 
-    from sdcodec.train.config import config_to_json
-    from sdcodec.train.loop import resume_run, train
+    from bench.train.config import config_to_json
+    from bench.train.loop import resume_run, train
 
     if args.resume:
         if args.model or args.config or args.overrides or args.out:
-            from bench.errors import ConfigError
+            from sdcodec.core.errors import ConfigError
 
             raise ConfigError("--resume RUN_DIR continues that run with its saved configuration; "
                               "drop --model/--config/--out/overrides")

@@ -26,7 +26,7 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 _FIX_REPLACE = "re-download or regenerate the file"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.constants import DNR_SAMPLE_RATE, STEMS
+from sdcodec.core.constants import DNR_SAMPLE_RATE, STEMS
 from bench.data.audio import NonFiniteAudioError, audio_info, read_audio
 from bench.data.dnr import DNR_FOLDERS, Track, format_mismatches, list_tracks
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from bench.constants import STEMS
+from sdcodec.core.constants import STEMS
 from bench.data.audio import read_audio
 from bench.data.filestate import file_state
 from bench.data.dnr import DNR_FOLDERS, list_tracks, validate_track
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Split names ``load_dnr`` accepts for a local folder, and the DnR folder each reads.
 SPLIT_ALIASES: dict[str, str] = {"tr": "tr", "train": "tr", "cv": "cv", "val": "cv",

@@ -37,16 +37,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.atomic import atomic_write_frame, atomic_write_json
-from bench.config import to_dict
-from bench.constants import STEMS
+from bench.util.atomic import atomic_write_frame, atomic_write_json
+from sdcodec.core.dataclass_json import to_dict
+from sdcodec.core.constants import STEMS
 from bench.data.activity import activity, trim_bounds
 from bench.data.audio import read_audio_hashed
 from bench.data.cache import manifest_cache_dir
 from bench.data.dnr import Track, list_tracks, validate_track
 from bench.data.filestate import file_state
 from bench.data.protocol import Protocol, check_split, get_protocol
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Bumped when the manifest's rules or columns change, so that old caches are not reused.
 MANIFEST_VERSION = 1

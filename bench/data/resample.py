@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import torch
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 
 
 @lru_cache(maxsize=32)

@@ -37,10 +37,10 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import sosfilt
 
-from bench.config import config_hash
-from bench.constants import DNR_SAMPLE_RATE, TRACKS
+from sdcodec.core.dataclass_json import config_hash
+from sdcodec.core.constants import DNR_SAMPLE_RATE, TRACKS
 from bench.data.cache import cache_root
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Bumped when the generator changes on purpose. The cache key also holds ``generator_hash()``,
 #: so that a set cached by an older generator is never reused (version 1 was reused that way

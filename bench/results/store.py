@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from bench.atomic import atomic_write_frame, atomic_write_json
-from bench.errors import BenchError
+from bench.util.atomic import atomic_write_frame, atomic_write_json
+from sdcodec.core.errors import BenchError
 
 #: Columns of a per-clip row. ``value`` is NaN exactly when ``skipped`` holds a reason.
 ROW_COLUMNS = ["model", "task", "input", "output", "clip_id", "metric", "value", "skipped"]

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from bench.atomic import atomic_write_frame
-from bench.config import to_dict
-from bench.paths import runs_dir
+from bench.util.atomic import atomic_write_frame
+from sdcodec.core.dataclass_json import to_dict
+from bench.results.paths import runs_dir
 from bench.results.environment import environment
 from bench.results.store import RunStore
-from bench.runconfig import RunConfig
+from bench.engine.runconfig import RunConfig
 from bench.suites.base import SUITES, Suite
 
 #: Model families timed against descript-audio-codec (same encoder/decoder architecture).
@@ -65,9 +65,9 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
     """
     from tqdm import tqdm
 
-    from bench.reference_dac import reference_stages, reference_twin
-    from bench.runner import resolve_models
-    from bench.throughput import throughput_row, time_call
+    from bench.models.reference_dac import reference_stages, reference_twin
+    from bench.engine.runner import resolve_models
+    from bench.suites.throughput import throughput_row, time_call
 
     device = torch.device(config.device)
     batches, seconds, precisions = THROUGHPUT_DEFAULTS["cuda" if device.type == "cuda" else "cpu"]
@@ -148,7 +148,7 @@ def run_bitrate(suite: Suite, config: RunConfig, out=None, progress: bool = True
     from bench.data.eval_clips import EvalClips, collate
     from bench.data.manifest import build_manifest
     from bench.data.synth import default_synth_root
-    from bench.runner import resolve_models
+    from bench.engine.runner import resolve_models
     from sdcodec.bitrate import code_statistics, nominal_bitrate
 
     root = Path(config.data) if config.data else default_synth_root()

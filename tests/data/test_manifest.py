@@ -14,7 +14,7 @@ import soundfile as sf
 
 import bench.data.manifest as manifest_module
 from bench.data.manifest import build_manifest, chunk_starts, dataset_hash, manifest_details, manifest_summary
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 from .conftest import SR, noise, three_stems
 

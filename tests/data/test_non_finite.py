@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-import bench.runner as runner_module
+import bench.engine.runner as runner_module
 from bench.cli import main
 from bench.data.audio import NonFiniteAudioError, read_audio, read_audio_hashed
 from bench.data.eval_clips import EvalClips

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from bench.cli import main
-from bench.paths import reference_dir
+from bench.results.paths import reference_dir
 
 REPO = Path(__file__).resolve().parents[2]
 #: A quick evaluation: SI-SDR only (no ViSQOL pool), the first clips of the test split.
@@ -165,8 +165,8 @@ def test_throughput_suite_on_cpu_with_reference_ratio(tmp_path) -> None:
 def test_reference_twin_of_a_folded_model_is_exact() -> None:
     """The throughput ratio compares like with like: the reference DAC built from our (weight-norm
     folded) evaluation model computes the same audio."""
-    from bench.adapters.base import load_eval_model
-    from bench.reference_dac import reference_twin
+    from bench.models.base import load_eval_model
+    from bench.models.reference_dac import reference_twin
 
     model = load_eval_model("DAC=preset:dac/tiny")
     twin = reference_twin(model.model)

@@ -8,11 +8,11 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from bench.adapters.base import EvalModel
-from bench.evaluate import evaluate
+from bench.models.base import EvalModel
+from bench.engine.evaluate import evaluate
 from bench.results.store import RunStore
-from bench.scoring import Scorer
-from bench.tasks import ALL_INACTIVE, INACTIVE, TASKS
+from bench.engine.scoring import Scorer
+from bench.engine.tasks import ALL_INACTIVE, INACTIVE, TASKS
 
 TRACKS = ("speech", "music", "sfx")
 

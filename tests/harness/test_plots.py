@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.plots import plot_throughput
+from bench.reporting.plots import plot_throughput
 
 
 def test_throughput_lines_separate_implementations_and_branches(tmp_path) -> None:

@@ -106,7 +106,7 @@ def test_conformance_replay_reproduces_googles_identity_case(speech, tmp_path):
 def test_a_missing_lattice_runtime_is_a_clear_error_before_any_worker_starts(monkeypatch):
     import builtins
 
-    from bench.errors import MetricError
+    from sdcodec.core.errors import MetricError
     from bench.metrics import MetricPool
 
     real_import = builtins.__import__

@@ -15,11 +15,11 @@ import torch
 
 from baselines.dac import DAC, DAC_PRESETS
 from bench.cli import main
-from bench.errors import CheckpointError
+from bench.train.state import load_training_state, rng_state, set_rng_state
 from sdcodec.checkpoint import load_model, save_model
 from sdcodec.checkpoint_trust import trusted_checkpoints
+from sdcodec.core.errors import CheckpointError
 from sdcodec.pretrained import embedded_checkpoint, embedded_names
-from sdcodec.train.state import load_training_state, rng_state, set_rng_state
 
 QUICK = ["--metrics", "si_sdr", "--limit", "1", "--batch-size", "1"]
 

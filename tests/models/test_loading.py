@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from baselines.dac import DAC, DAC_PRESETS
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 from sdcodec.checkpoint import load_model, save_model
 from sdcodec.config import sdcodec_preset
 from sdcodec.init_dac import init_from_dac

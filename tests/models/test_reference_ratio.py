@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import torch
 
-from bench.adapters.base import for_inference
-from bench.adapters.codecs import SDCodecAdapter
+from bench.models.base import for_inference
+from bench.models.codecs import SDCodecAdapter
 from bench.cli import main
-from bench.reference_dac import reference_stages, reference_twin
+from bench.models.reference_dac import reference_stages, reference_twin
 from sdcodec.config import sdcodec_preset
 from sdcodec.model import SDCodec
 

@@ -35,8 +35,8 @@ import time
 import pytest
 import torch
 
-from bench.adapters.base import load_eval_model
-from bench.reference_dac import reference_stages, reference_twin
+from bench.models.base import load_eval_model
+from bench.models.reference_dac import reference_stages, reference_twin
 
 #: Ours may not be slower than the reference (ratio of interleaved medians; see the docstring).
 MIN_RATIO = 1.0

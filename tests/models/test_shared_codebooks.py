@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.adapters.codecs import SDCodecAdapter
+from bench.models.codecs import SDCodecAdapter
 from sdcodec.config import sdcodec_preset
 from sdcodec.model import SDCodec
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from bench.config import replace
-from bench.errors import CheckpointError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.errors import CheckpointError
 from baselines.tdanet import TDANET_PRESETS, TDANet, TDANetFamily
 from sdcodec.checkpoint import load_model, save_model
 from sdcodec.families import load_families

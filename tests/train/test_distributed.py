@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sdcodec.train.loop import train
+from bench.train.loop import train
 
 from conftest import sources_override
 
@@ -37,7 +37,7 @@ def _losses(run_dir: Path) -> list[dict[str, float]]:
 
 @pytest.mark.slow
 def test_two_process_ddp_matches_one_process(tmp_path, small_dnr):
-    from sdcodec.train.config import apply_overrides, named_config
+    from bench.train.config import apply_overrides, named_config
 
     overrides = [*OVERRIDES, sources_override(small_dnr)]
     single = train(apply_overrides(named_config("tiny", "sdcodec"), overrides), tmp_path / "one",

@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.errors import CheckpointError, ConfigError
 from sdcodec.checkpoint import load_model
-from sdcodec.train.loop import resume_run, train
-from sdcodec.train.state import latest_checkpoint, list_checkpoints, load_training_state
+from bench.train.loop import resume_run, train
+from bench.train.state import latest_checkpoint, list_checkpoints, load_training_state
 
 
 #: One multi-resolution STFT discriminator: the real one, small enough for CPU tests.
@@ -73,7 +73,7 @@ def test_training_changes_the_weights_and_keeps_few_checkpoints(tmp_path, quick_
     assert [s for s, _ in list_checkpoints(tmp_path / "run")] == [2, 3]
     state = load_training_state(latest_checkpoint(tmp_path / "run"))
     torch.manual_seed(cfg.seed)
-    from sdcodec.train.config import family_class
+    from bench.train.config import family_class
 
     initial = family_class("dac").build(cfg.model_config()).state_dict()
     trained = state["parts"]["generator"]["model"]
