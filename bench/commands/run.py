@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.commands import COMMANDS
+from bench.commands import COMMANDS, add_trust_checkpoint_option
 from bench.commands.options import checked, integer, integers, reals
 
 
@@ -49,6 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--paper", action="store_true",
                         help="print the paper's numbers beside ours (a note says when the run's "
                              "protocol is not the paper's)")
+    add_trust_checkpoint_option(parser)
     parser.set_defaults(handler=run_suite_command)
 
 
