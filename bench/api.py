@@ -30,7 +30,7 @@ A minimal codec (the harness supplies batching, resampling, scoring and tables):
 
 Installed packages expose factories (zero-argument callables, or with keyword arguments given in
 a ``py:`` spec) returning such objects through the ``sdbench.models`` entry-point group; see
-``docs/models.md``, "Evaluate your own model".
+``docs/api.md`` ("Evaluate your own model").
 """
 
 from __future__ import annotations

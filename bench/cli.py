@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from bench import __version__
 from bench.commands import discover
@@ -34,13 +35,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2  # a usage error (exit 1 means "bench check found drift")
     try:
-        return int(handler(args) or 0)
+        with _trusting(getattr(args, "trust_checkpoint", None)):
+            return int(handler(args) or 0)
     except BenchError as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("bench: interrupted; finished results are kept, run again to resume", file=sys.stderr)
         return 130
+
+
+def _trusting(paths: Sequence[str] | None) -> AbstractContextManager:
+    """The files of ``--trust-checkpoint`` trusted for the command (none: nothing to import)."""
+    if not paths:
+        return nullcontext()
+    from sdcodec.checkpoint_trust import trusted_checkpoints
+
+    return trusted_checkpoints(paths)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,15 @@ AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 COMMANDS: Registry[AddParser] = Registry("command")
 
 
+def add_trust_checkpoint_option(parser: argparse.ArgumentParser) -> None:
+    """``--trust-checkpoint PATH`` (repeatable): the one opt-in to read a checkpoint that needs
+    more than weights-only unpickling, for the named files only (``bench.cli.main`` applies it;
+    policy in ``sdcodec.checkpoint_trust``)."""
+    parser.add_argument("--trust-checkpoint", action="append", default=None, metavar="PATH",
+                        help="read this checkpoint even though it needs full unpickling, which "
+                             "can run code: only for a file whose source you trust (repeatable)")
+
+
 def discover() -> Registry[AddParser]:
     """Imports every module of this package so that each registers its command."""
     for module in pkgutil.iter_modules(__path__):

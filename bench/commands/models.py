@@ -183,6 +183,6 @@ def plugin_lines() -> list[str]:
     named = SPEC_SOURCES.get("plugin").names()
     lines = [f"plug-in models (entry points {ENTRY_POINT_GROUP}; --model NAME):"]
     if not named:
-        return lines + ["  none installed (see docs/models.md, 'Evaluate your own model')"]
+        return lines + ["  none installed (see docs/api.md, 'Evaluate your own model')"]
     width = max(len(model.name) for model in named)
     return lines + [f"  {model.name.ljust(width)}  {model.note}" for model in named]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.commands import COMMANDS
+from bench.commands import COMMANDS, add_trust_checkpoint_option
 from bench.commands.options import checked, integer, integers, reals
 
 
@@ -23,11 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog="suites: " + "; ".join(f"{name}: {s.description}" for name, s in suites.items()),
     )
     parser.add_argument("--suite", required=True, choices=suites.names())
-    parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]CKPT",
-                        help="checkpoint (any supported format) or embedded default "
-                             "(sdcodec-tiny, dac-tiny, tdanet-tiny, ...), optionally labelled "
-                             "(the label may hold '=': '+ shared codebook (S=4)=ckpt.pt'); "
-                             "repeatable")
+    parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]SPEC",
+                        help="checkpoint (any supported format), embedded or official name "
+                             "(sdcodec-tiny, dac-tiny, tdanet-tiny, sdcodec-16k, ...), "
+                             "preset:FAMILY/PRESET, py:package.module:factory[,key=value,...], an "
+                             "installed plug-in's name, or a cascade SEPARATOR+CODEC; optionally "
+                             "labelled (the label may hold '=': '+ shared codebook (S=4)=ckpt.pt'); "
+                             "repeatable (docs/api.md)")
     parser.add_argument("--data", default=None, help="DnR root (tr/ cv/ tt/); default: synthetic set")
     parser.add_argument("--split", choices=["val", "test"], default="test")
     parser.add_argument("--protocol", default="corrected", help="authors | corrected")
@@ -51,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--paper", action="store_true",
                         help="print the paper's numbers beside ours (a note says when the run's "
                              "protocol is not the paper's)")
+    add_trust_checkpoint_option(parser)
     parser.set_defaults(handler=run_suite_command)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.commands import COMMANDS
+from bench.commands import COMMANDS, add_trust_checkpoint_option
 from bench.commands.options import checked, integer
 from bench.util.writable import check_out_file, check_out_folder
 
@@ -54,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--only", "--families", dest="only", default=None, metavar="NAMES",
                         help="with --defaults: which of them, comma-separated embedded names "
                              "(sdcodec-tiny-shared1) or families (sdcodec = sdcodec-tiny); default all")
+    add_trust_checkpoint_option(parser)
     parser.set_defaults(handler=run_train)
 
 

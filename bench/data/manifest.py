@@ -18,10 +18,12 @@ Columns of the returned frame (one row per kept clip, in track then chunk order)
 ``drop_reason`` (e.g. ``inactive: speech, sfx``).
 
 Cache: the frame is stored as Parquet with a JSON sidecar, named by a key that hashes the
-protocol, the split, and the name, size and modification time of every stem file of the folder;
-a second call with unchanged files reads it back without opening any audio. The sidecar also
-keeps the SHA-256 of every file (computed while the audio is read anyway) and the dataset's
-content hash, which ``dataset_hash`` returns and results record.
+protocol, the split, and the name, size, mtime, ctime and inode of every stem file of the folder
+(``bench.data.filestate``); a second call with unchanged files reads it back without opening any
+audio. The sidecar also keeps the SHA-256 of every file's bytes (computed while the audio is
+read anyway) and the dataset's content hash, which ``dataset_hash`` returns and results record.
+The key is only an accelerator: any rewrite of a file changes its ctime (which no process can
+set back), so a cached content hash is never returned for bytes it was not computed from.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from bench.data.audio import read_audio_hashed
 from bench.data.clip_ids import clip_id
 from bench.data.cache import manifest_cache_dir
 from bench.data.dnr import Track, list_tracks, validate_track
+from bench.data.filestate import file_state
 from bench.data.protocol import Protocol, check_split, get_protocol
 from sdcodec.core.errors import DataError
 
@@ -65,21 +68,21 @@ def chunk_starts(trim_start: int, trim_end: int, chunk: int) -> list[int]:
     return list(range(trim_start, trim_end - chunk, chunk))
 
 
-def _fingerprint(tracks: list[Track]) -> list[tuple[str, int, int]]:
+def _fingerprint(tracks: list[Track]) -> list[tuple[str, int, int, int, int]]:
     files = []
     for track in tracks:
         for stem in STEMS:
             path = track.stem_path(stem)
             try:
-                stat = path.stat()
+                state = file_state(path)
             except FileNotFoundError:
                 raise DataError(path, f"missing stem {path.name}",
                                 "restore the file or remove the track folder") from None
-            files.append((f"{track.relative}/{path.name}", stat.st_size, stat.st_mtime_ns))
+            files.append((f"{track.relative}/{path.name}", *state))
     return files
 
 
-def _cache_key(protocol: Protocol, split: str, files: list[tuple[str, int, int]]) -> str:
+def _cache_key(protocol: Protocol, split: str, files: list[tuple[str, int, int, int, int]]) -> str:
     payload = {"version": MANIFEST_VERSION, "split": split, "protocol": to_dict(protocol),
                "files": files}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

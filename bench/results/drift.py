@@ -109,16 +109,66 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame,
     return pd.DataFrame(records)
 
 
+#: Columns of a reference file that must hold numbers (empty cells read as NaN).
+NUMERIC_COLUMNS = ("mean", "std", "sem", "n", "n_skipped")
+
+
 def read_reference(path: str | Path) -> pd.DataFrame:
-    """A reference results file (a summary CSV)."""
+    """A reference results file (a summary CSV); a ``BenchError`` (one line naming the file and
+    the fix) when it is missing, empty, not CSV, lacks columns or rows, holds a value that is
+    not a number in a numeric column, or lists one metric twice."""
     path = Path(path)
     if not path.is_file():
         raise BenchError(f"{path}: no such reference file (create it with `bench check --update`)")
-    frame = pd.read_csv(path)
+    fix = "regenerate it with `bench check --update --baseline FILE --run RUN`"
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise BenchError(f"{path}: empty file, not a results summary ({fix})") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        reason = " ".join(str(error).split())
+        raise BenchError(f"{path}: not a readable CSV results summary ({reason}; {fix})") from None
     missing = [c for c in GROUP_COLUMNS + ["mean", "n"] if c not in frame.columns]
     if missing:
         raise BenchError(f"{path}: not a results summary (missing columns {', '.join(missing)})")
+    if frame.empty:
+        raise BenchError(f"{path}: holds a header but no metric rows, so it checks nothing ({fix})")
+    for column in (c for c in NUMERIC_COLUMNS if c in frame.columns):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise BenchError(f"{path}: line {row + 2}: {column} {frame[column].iloc[row]!r} is not a "
+                             f"number ({fix})")
+        frame[column] = values
+    blank = frame[GROUP_COLUMNS].isna().any(axis=1)
+    if blank.any():
+        raise BenchError(f"{path}: line {int(blank.to_numpy().argmax()) + 2}: an empty "
+                         f"{'/'.join(GROUP_COLUMNS)} cell ({fix})")
+    repeated = frame.duplicated(GROUP_COLUMNS)
+    if repeated.any():
+        raise BenchError(f"{path}: line {int(repeated.to_numpy().argmax()) + 2} repeats a "
+                         f"({', '.join(GROUP_COLUMNS)}) of an earlier line ({fix})")
     return frame
+
+
+def _describe(frame: pd.DataFrame) -> str:
+    return (f"models {', '.join(map(str, frame['model'].unique()))}; "
+            f"metrics {', '.join(map(str, frame['metric'].unique()))}")
+
+
+def _keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+    return set(map(tuple, frame[GROUP_COLUMNS].astype(str).to_numpy().tolist()))
+
+
+def require_overlap(summary: pd.DataFrame, reference: pd.DataFrame, baseline: str | Path,
+                    run: str | Path) -> None:
+    """A ``BenchError`` when the run and the reference share no (model, task, input, output,
+    metric): a check that compares nothing must not pass (an input error, not drift)."""
+    if not _keys(summary) & _keys(reference):
+        raise BenchError(f"{baseline}: shares no (model, task, input, output, metric) with the run "
+                         f"{run} (reference: {_describe(reference)}; run: {_describe(summary)}); "
+                         "pass the reference of this suite and these models")
 
 
 def write_reference(summary: pd.DataFrame, path: str | Path) -> Path:

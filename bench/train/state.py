@@ -11,6 +11,10 @@ A training checkpoint (``RUN_DIR/checkpoints/step-<N>.pt``) is one ``torch.save`
         "meta": {...},
     }
 
+of tensors and plain values only (the numpy RNG state as a list of ints), so that it is read
+weights-only; files of older versions, whose numpy state is an array, load with numpy's array
+reconstruction allow-listed (``sdcodec.checkpoint_trust.NUMPY_ARRAY_GLOBALS``).
+
 written with ``atomic_torch_save`` (a killed run never leaves a half file); the newest
 ``keep_checkpoints`` are kept. ``--resume RUN_DIR`` loads the newest, restores everything and
 continues; on the CPU the continued run is bit-for-bit the uninterrupted one.
@@ -28,6 +32,7 @@ import torch
 
 from sdcodec.core.errors import CheckpointError
 from sdcodec.checkpoint import atomic_torch_save, read_checkpoint
+from sdcodec.checkpoint_trust import NUMPY_ARRAY_GLOBALS
 
 FORMAT = "sdbench-train"
 VERSION = 1
@@ -73,7 +78,7 @@ def save_training_state(run_dir: str | Path, payload: dict[str, Any], keep: int)
 
 def load_training_state(path: str | Path) -> dict[str, Any]:
     """Reads a training checkpoint; a ``CheckpointError`` if it is not one."""
-    obj = read_checkpoint(path)
+    obj = read_checkpoint(path, allow=NUMPY_ARRAY_GLOBALS)
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise CheckpointError(
             f"{path}: not an sdbench training checkpoint (exported models load with "
@@ -83,17 +88,21 @@ def load_training_state(path: str | Path) -> dict[str, Any]:
 
 
 def rng_state() -> dict[str, Any]:
-    """This process's random states: python, numpy, torch CPU and (if any) CUDA devices."""
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """This process's random states: python, numpy, torch CPU and (if any) CUDA devices; plain
+    values and tensors (numpy's key array as a list of ints), so that it loads weights-only."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    numpy_state = (kind, keys.tolist(), position, has_gauss, cached)
+    state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    """Restores what ``rng_state`` returned."""
+    """Restores what ``rng_state`` returned (the numpy key as a list, or as an array in older files)."""
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    kind, keys, *rest = state["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), *rest))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

@@ -111,7 +111,7 @@ def test_yaml_that_disagrees_with_the_tensors_names_the_keys(shared2, tmp_path):
 
 def test_project_checkpoint_with_missing_and_unexpected_keys(shared2, tmp_path):
     path = save_model(shared2, "sdcodec", shared2.config, tmp_path / "model.pt")
-    payload = torch.load(path, weights_only=False)
+    payload = torch.load(path, weights_only=True)
     del payload["state_dict"]["decoder.model.0.bias"]
     payload["state_dict"]["decoder.extra.weight"] = torch.zeros(1)
     torch.save(payload, path)

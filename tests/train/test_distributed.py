@@ -13,7 +13,7 @@ import pytest
 
 from bench.train.loop import train
 
-from conftest import sources_override
+from .conftest import sources_override
 
 REPO = Path(__file__).resolve().parents[2]
 

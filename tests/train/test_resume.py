@@ -61,7 +61,7 @@ def test_resume_is_bit_for_bit(tmp_path, quick_config, family):
 
     model = load_model(full.model_path)
     assert model.config == cfg.model_config()
-    saved = torch.load(rest.model_path, weights_only=False)
+    saved = torch.load(rest.model_path, weights_only=True)
     _assert_same_tensors(model.state_dict(), load_model(rest.model_path).state_dict(), "model")
     assert saved["meta"]["train_config"] == json.loads((tmp_path / "full" / "config.json").read_text())
     assert saved["meta"]["step"] == 4
