@@ -96,6 +96,12 @@ def parse_py_spec(text: str) -> tuple[str, str, dict[str, Any]]:
     if not module or not factory or not all(p.isidentifier() for p in module.split(".")) \
             or not factory.isidentifier():
         raise ConfigError(f"{text}: expected a module and a factory name ({usage})")
+    return module, factory, keyword_arguments(text, arguments, usage)
+
+
+def keyword_arguments(text: str, arguments: str, usage: str) -> dict[str, Any]:
+    """``key=value,...`` (``split_arguments``, ``parse_value``) -> a dict; a part that is not
+    ``key=value`` or a key given twice is a ``ConfigError`` naming the spec ``text`` and ``usage``."""
     kwargs: dict[str, Any] = {}
     try:
         parts = split_arguments(arguments) if arguments else []
@@ -108,7 +114,7 @@ def parse_py_spec(text: str) -> tuple[str, str, dict[str, Any]]:
         if key in kwargs:
             raise ConfigError(f"{text}: argument {key!r} given twice")
         kwargs[key] = parse_value(value)
-    return module, factory, kwargs
+    return kwargs
 
 
 def _import(spec: str, module: str):

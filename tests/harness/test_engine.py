@@ -63,14 +63,15 @@ class FakeCodec(Codec, nn.Module):
         return self.gain * audio + 0.1 * torch.roll(audio, 1, -1)
 
 
-def run(tmp_path, store=None, **kwargs):
+def run(tmp_path, store=None, model=None, task="resynthesis", **kwargs):
+    """``task`` of ``model`` (default: a ``FakeCodec``) on ``Clips``, SI-SDR only, batches of 2."""
     store = store or RunStore(tmp_path / "run")
-    store.start({"config_hash": "h"})
-    model = EvalModel(FakeCodec(), "Fake")
+    model = model or EvalModel(FakeCodec(), "Fake")
+    store.start({"config_hash": "h", "models": [model.describe()]})
     clips = Clips()
     ids = [c["clip_id"] for c in clips.items]
     with Scorer(workers=1) as scorer:
-        evaluate(store, [model], ["resynthesis"], clips, ids, lambda t: ("si_sdr",), scorer,
+        evaluate(store, [model], [task], clips, ids, lambda t: ("si_sdr",), scorer,
                  batch_size=2, collate_fn=collate, progress=False, **kwargs)
     return store
 
@@ -97,23 +98,29 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_after_kill_loses_and_recomputes_nothing(tmp_path, monkeypatch) -> None:
-    full = run(tmp_path / "a").complete()
-    # kill the run after two batches have been written
+def killed_after(parts: int, folder, start, monkeypatch) -> RunStore:
+    """The store of ``folder`` that ``start()`` (a ``run`` into ``folder``) left when it was
+    killed after writing ``parts`` parts."""
     original = RunStore.append
     written = {"n": 0}
 
     def append_then_die(self, rows):
-        if written["n"] == 2:
+        if written["n"] == parts:
             raise Interrupt
         written["n"] += 1
         return original(self, rows)
 
     monkeypatch.setattr(RunStore, "append", append_then_die)
     with pytest.raises(Interrupt):
-        run(tmp_path / "b")
+        start()
     monkeypatch.setattr(RunStore, "append", original)
-    store = RunStore(tmp_path / "b" / "run")
+    return RunStore(folder / "run")
+
+
+def test_resume_after_kill_loses_and_recomputes_nothing(tmp_path, monkeypatch) -> None:
+    full = run(tmp_path / "a").complete()
+    # kill the run after two batches have been written
+    store = killed_after(2, tmp_path / "b", lambda: run(tmp_path / "b"), monkeypatch)
     assert len(store.done_units()) == 4  # two batches of two clips survived the kill
     FakeCodec.calls = 0
     resumed = run(tmp_path / "b", store=store).complete()

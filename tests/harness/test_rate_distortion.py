@@ -11,15 +11,14 @@ import torch
 from torch import nn
 
 from bench.api import Codec
-from bench.engine.evaluate import evaluate
-from bench.engine.scoring import Scorer
 from bench.engine.tasks import split_task_label, task_label
 from bench.models import EvalModel
 from bench.reporting.rate_distortion import by_operating_point, curve_points, paper_points
 from bench.results.store import RunStore
 from bench.results.summary import summarize
 
-from .test_engine import Clips, Interrupt, collate
+from .test_engine import Clips, killed_after
+from .test_engine import run as run_engine
 
 
 class ScalableCodec(Codec, nn.Module):
@@ -43,15 +42,7 @@ class ScalableCodec(Codec, nn.Module):
 
 
 def run(tmp_path, store=None, **kwargs) -> RunStore:
-    store = store or RunStore(tmp_path / "run")
-    model = EvalModel(ScalableCodec(), "Scalable")
-    store.start({"config_hash": "h", "models": [model.describe()]})
-    clips = Clips()
-    ids = [c["clip_id"] for c in clips.items]
-    with Scorer(workers=1) as scorer:
-        evaluate(store, [model], ["rate-distortion"], clips, ids, lambda t: ("si_sdr",), scorer,
-                 batch_size=2, collate_fn=collate, progress=False, **kwargs)
-    return store
+    return run_engine(tmp_path, store, EvalModel(ScalableCodec(), "Scalable"), "rate-distortion", **kwargs)
 
 
 def test_one_row_per_clip_and_operating_point(tmp_path) -> None:
@@ -79,20 +70,8 @@ def test_only_the_requested_operating_points(tmp_path) -> None:
 
 def test_resume_after_kill_recomputes_nothing_twice(tmp_path, monkeypatch) -> None:
     full = run(tmp_path / "a").complete()
-    original = RunStore.append
-    written = {"n": 0}
-
-    def append_then_die(self, rows):
-        if written["n"] == 5:  # the 4 batches of point 1, then 1 batch of point 2
-            raise Interrupt
-        written["n"] += 1
-        return original(self, rows)
-
-    monkeypatch.setattr(RunStore, "append", append_then_die)
-    with pytest.raises(Interrupt):
-        run(tmp_path / "b")
-    monkeypatch.setattr(RunStore, "append", original)
-    store = RunStore(tmp_path / "b" / "run")
+    # killed after the 4 batches of point 1 and the first batch of point 2
+    store = killed_after(5, tmp_path / "b", lambda: run(tmp_path / "b"), monkeypatch)
     assert {(task, n) for _, task, n in [(u[0], *split_task_label(u[1])) for u in store.done_units()]} == \
         {("rate-distortion", 1), ("rate-distortion", 2)}
     ScalableCodec.coded = []

@@ -32,8 +32,10 @@ def test_bad_specs_are_one_line_naming_the_spec_and_the_fix(saved, tmp_path):
     assert "not offered; choose one of 1, 2, 3" in _error(f"hf:{dac},n_quantizers=7")
     assert "takes no bandwidth" in _error(f"hf:{dac},bandwidth=6")
     assert "choose one of 12, 24, 36" in _error(f"hf:{saved['encodec'][0]},bandwidth=6")
-    assert "unknown argument 'layers=2'" in _error(f"hf:{dac},layers=2")
-    assert "not a number" in _error(f"hf:{dac},n_quantizers=two")
+    assert "unknown argument 'layers'" in _error(f"hf:{dac},layers=2")
+    assert "n_quantizers='two' is not a whole number" in _error(f"hf:{dac},n_quantizers=two")
+    assert "n_quantizers=1.5 is not a whole number" in _error(f"hf:{dac},n_quantizers=1.5")
+    assert "give n_quantizers or bandwidth, not both" in _error(f"hf:{dac},n_quantizers=1,bandwidth=2")
     assert "no such folder" in _error("hf:/no/such/folder")
     assert "has no revision" in _error(f"hf:{dac}@main")
 

@@ -60,14 +60,15 @@ class HFCodec(Codec):
 
     def resynthesize(self, audio: Tensor, *, track: str | None = None,
                      n_quantizers: int | None = None) -> Tensor:
-        return self.resynthesize_many([(audio, track)], n_quantizers=n_quantizers)[0]
+        """``track`` is ignored: the codec has no branches."""
+        return self._decode(self._encode(audio, n_quantizers), audio.shape[-1])
 
     def resynthesize_many(self, requests: Sequence[Request], *,
                           n_quantizers: int | None = None) -> list[Tensor]:
         """Every request coded as one batch (one encoder and one decoder call)."""
-        batch, length = requests[0][0].shape[0], requests[0][0].shape[-1]
-        audio = torch.cat([audio for audio, _ in requests])
-        return list(self._decode(self._encode(audio, n_quantizers), length).split(batch))
+        batch = requests[0][0].shape[0]
+        together = torch.cat([audio for audio, _ in requests])
+        return list(self.resynthesize(together, n_quantizers=n_quantizers).split(batch))
 
     def nominal_kbps(self, *, track: str | None = None, n_quantizers: int | None = None) -> float:
         """``frame_rate x n_quantizers x log2(codebook_size)`` / 1000."""

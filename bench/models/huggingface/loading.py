@@ -29,7 +29,9 @@ TESTED_TRANSFORMERS = ">=5.23.0,<5.24"
 INSTALL = "pip install -e '.[hf]'"
 #: A hub repository id: ``name`` or ``owner/name``.
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
-_KEYS = ("n_quantizers", "bandwidth")
+#: Spec arguments and their types.
+_KINDS: dict[str, type] = {"n_quantizers": int, "bandwidth": float}
+USAGE = "write hf:LOCATION[@REVISION][,n_quantizers=N | ,bandwidth=KBPS]"
 
 
 @dataclass(frozen=True)
@@ -50,36 +52,31 @@ def claims(text: str) -> bool:
     return text.startswith(PREFIX)
 
 
-def _number(text: str, key: str, kind: type, value: str) -> Any:
-    try:
-        number = kind(value)
-    except ValueError:
-        raise ConfigError(f"{text}: {key}={value!r} is not a number") from None
-    if number <= 0:
+def _number(text: str, key: str, kind: type, value: Any) -> Any:
+    """``value`` (as ``parse_value`` read it) as a positive ``kind``."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not (whole or (kind is float and isinstance(value, float))):
+        wanted = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{text}: {key}={value!r} is not {wanted}")
+    if value <= 0:
         raise ConfigError(f"{text}: {key} must be positive, got {value}")
-    return number
+    return kind(value)
 
 
 def parse_hf_spec(text: str) -> HFSpec:
     """``hf:LOCATION[@REVISION][,key=value,...]`` -> ``HFSpec`` (nothing is read but whether
     ``LOCATION`` is an existing folder)."""
-    from bench.models.plugins import split_arguments
+    from bench.models.plugins import keyword_arguments
 
     body, _, arguments = text[len(PREFIX):].partition(",")
-    settings: dict[str, Any] = {}
-    try:
-        parts = split_arguments(arguments) if arguments else []
-    except ValueError as error:
-        raise ConfigError(f"{text}: {error}") from None
-    for part in parts:
-        key, equals, value = part.partition("=")
-        key = key.strip()
-        if not equals or key not in _KEYS:
-            raise ConfigError(f"{text}: unknown argument {part!r}; write hf:LOCATION[@REVISION]"
-                              f"[,n_quantizers=N | ,bandwidth=KBPS]")
-        settings[key] = _number(text, key, int if key == "n_quantizers" else float, value.strip().strip('"'))
-    if len(settings) > 1 or len(parts) > 1:
-        raise ConfigError(f"{text}: give one of n_quantizers or bandwidth, once")
+    settings = keyword_arguments(text, arguments, USAGE)
+    unknown = sorted(set(settings) - set(_KINDS))
+    if unknown:
+        raise ConfigError(f"{text}: unknown argument {unknown[0]!r} ({USAGE})")
+    if len(settings) > 1:
+        raise ConfigError(f"{text}: give n_quantizers or bandwidth, not both")
+    for key, value in settings.items():
+        settings[key] = _number(text, key, _KINDS[key], value)
     if not body:
         raise ConfigError(f"{text}: name a local model folder or a hub repo id after hf:")
     if Path(body).expanduser().is_dir():
