@@ -6,12 +6,12 @@ a ``bench.api`` model with its default label and provenance. Sources, in lookup 
 
 =============  =================================================================================
 ``preset``     ``preset:FAMILY/PRESET``: seeded random weights (speed and bitrate only)
-``py``         ``py:package.module:factory[,key=value,...]``: any factory, not packaged
-``cascade``    ``cascade:SEPARATOR+CODEC``, or ``SEPARATOR+CODEC`` where both sides name models
 ``file``       an existing checkpoint file in a supported format
 ``embedded``   a shipped checkpoint's name (``sdcodec-tiny``, ``dac-tiny``, ``tdanet-tiny``, ...)
 ``official``   an official model's name once fetched (``sdcodec-16k``, ``dac-16k``, ...)
+``py``         ``py:package.module:factory[,key=value,...]``: any factory, not packaged
 ``plugin``     a name from an installed package's ``sdbench.models`` entry points
+``cascade``    ``cascade:SEPARATOR+CODEC``, or ``SEPARATOR+CODEC`` where both sides name models
 ``object``     a model object handed to ``bench.evaluate`` (in this process only)
 =============  =================================================================================
 
