@@ -101,8 +101,8 @@ class ModelBase(ABC):
                 value = tensor.detach().to("cpu").contiguous().reshape(-1)
                 digest.update(f"{index}.{name}:{value.dtype}:{tuple(tensor.shape)}".encode())
                 digest.update(value.view(torch.uint8).numpy().tobytes())
-        plain = {k: v for k, v in sorted(vars(self).items())
-                 if isinstance(v, (int, float, str, bool, tuple)) and not k.startswith("_")}
+        plain = {k: v for k, v in sorted(vars(self).items())  # nn.Module's train/eval flag is not a setting
+                 if isinstance(v, (int, float, str, bool, tuple)) and not k.startswith("_") and k != "training"}
         digest.update(repr(plain).encode())
         return digest.hexdigest()
 

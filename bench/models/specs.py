@@ -6,14 +6,14 @@ a ``bench.api`` model with its default label and provenance. Sources, in lookup 
 
 =============  =================================================================================
 ``preset``     ``preset:FAMILY/PRESET``: seeded random weights (speed and bitrate only)
-``py``         ``py:package.module:factory[,key=value,...]``: any factory, not packaged
-``cascade``    ``cascade:SEPARATOR+CODEC``, or ``SEPARATOR+CODEC`` where both sides name models
-``hf``         ``hf:REPO_ID_OR_FOLDER[@REVISION][,n_quantizers=N|,bandwidth=KBPS]``: a transformers
-               audio codec (``bench.models.huggingface``; the extra ``pip install -e '.[hf]'``)
 ``file``       an existing checkpoint file in a supported format
 ``embedded``   a shipped checkpoint's name (``sdcodec-tiny``, ``dac-tiny``, ``tdanet-tiny``, ...)
 ``official``   an official model's name once fetched (``sdcodec-16k``, ``dac-16k``, ...)
+``hf``         ``hf:REPO_ID_OR_FOLDER[@REVISION][,n_quantizers=N|,bandwidth=KBPS]``: a transformers
+               audio codec (``bench.models.huggingface``; the extra ``pip install -e '.[hf]'``)
+``py``         ``py:package.module:factory[,key=value,...]``: any factory, not packaged
 ``plugin``     a name from an installed package's ``sdbench.models`` entry points
+``cascade``    ``cascade:SEPARATOR+CODEC``, or ``SEPARATOR+CODEC`` where both sides name models
 ``object``     a model object handed to ``bench.evaluate`` (in this process only)
 =============  =================================================================================
 
