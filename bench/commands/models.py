@@ -1,6 +1,7 @@
 """``bench models``: every registered model family's presets, with parameter counts (total and
 per part), and each family's extra columns (nominal bitrate and GMACs/s for the codecs); then
-the official models and whether each is fetched.
+the official models and whether each is fetched, and the installed plug-ins' models
+(``sdbench.models`` entry points).
 
     bench models [--family NAME] [--format text|markdown|csv|json]
     bench models fetch NAME... [--force] [--retries N] [--drive-run RUN]
@@ -146,4 +147,42 @@ def run_models(args: argparse.Namespace) -> int:
     if args.format in ("text", "markdown"):  # csv and json stay one table
         print()
         print("\n".join(official_lines()))
+        print()
+        print("\n".join(plugin_lines()))
+        print()
+        print("\n".join(hf_lines()))
     return 0
+
+
+def hf_lines() -> list[str]:
+    """The transformers codec classes the ``hf:`` source was tested with, those it cannot drive
+    (and why), and the installed transformers (read from its metadata, not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from bench.models.huggingface.kinds import UNSUPPORTED, tested_classes
+    from bench.models.huggingface.loading import INSTALL, TESTED_TRANSFORMERS
+
+    try:
+        installed = f"transformers {version('transformers')} installed"
+    except PackageNotFoundError:
+        installed = f"transformers not installed: {INSTALL}"
+    lines = [f"Hugging Face codecs (--model LABEL=hf:REPO_ID_OR_FOLDER[@REVISION][,n_quantizers=N|,bandwidth=KBPS]; "
+             f"{installed}; tested {TESTED_TRANSFORMERS}):",
+             "  tested (tiny random configurations): "
+             + ", ".join(f"{model_type} ({cls})" for model_type, cls in tested_classes())]
+    return lines + [f"  not supported: {model_type}: {why}" for model_type, why in UNSUPPORTED.items()]
+
+
+def plugin_lines() -> list[str]:
+    """The installed plug-ins' models, one line each: name and factory (package); a name two
+    packages claim is flagged (using it is an error)."""
+    from bench.models.plugins import ENTRY_POINT_GROUP
+    from bench.models.specs import SPEC_SOURCES, sources
+
+    sources()
+    named = SPEC_SOURCES.get("plugin").names()
+    lines = [f"plug-in models (entry points {ENTRY_POINT_GROUP}; --model NAME):"]
+    if not named:
+        return lines + ["  none installed (see docs/api.md, 'Evaluate your own model')"]
+    width = max(len(model.name) for model in named)
+    return lines + [f"  {model.name.ljust(width)}  {model.note}" for model in named]

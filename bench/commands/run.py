@@ -23,11 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog="suites: " + "; ".join(f"{name}: {s.description}" for name, s in suites.items()),
     )
     parser.add_argument("--suite", required=True, choices=suites.names())
-    parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]CKPT",
-                        help="checkpoint (any supported format) or embedded default "
-                             "(sdcodec-tiny, dac-tiny, tdanet-tiny, ...), optionally labelled "
-                             "(the label may hold '=': '+ shared codebook (S=4)=ckpt.pt'); "
-                             "repeatable")
+    parser.add_argument("--model", action="append", default=None, metavar="[LABEL=]SPEC",
+                        help="checkpoint (any supported format), embedded or official name "
+                             "(sdcodec-tiny, dac-tiny, tdanet-tiny, sdcodec-16k, ...), "
+                             "preset:FAMILY/PRESET, py:package.module:factory[,key=value,...], an "
+                             "installed plug-in's name, or a cascade SEPARATOR+CODEC; optionally "
+                             "labelled (the label may hold '=': '+ shared codebook (S=4)=ckpt.pt'); "
+                             "repeatable (docs/api.md)")
     parser.add_argument("--data", default=None, help="DnR root (tr/ cv/ tt/); default: synthetic set")
     parser.add_argument("--split", choices=["val", "test"], default="test")
     parser.add_argument("--protocol", default="corrected", help="authors | corrected")
@@ -37,10 +39,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=integer(0), default=0,
                         help="processes for CPU-bound metrics (0: one per core)")
     parser.add_argument("--loader-workers", type=integer(0), default=0, help="DataLoader workers")
-    parser.add_argument("--limit", type=integer(1), default=None, help="only the first N clips")
+    parser.add_argument("--limit", type=integer(1), default=None,
+                        help="only the first N clips (default: all; rate-distortion: 4)")
     parser.add_argument("--batch-sizes", type=integers(1), default=None, help="throughput: comma-separated batch sizes")
     parser.add_argument("--clip-seconds", type=reals(0.0), default=None, help="throughput: comma-separated clip lengths (s)")
     parser.add_argument("--precisions", default=None, help="throughput: fp32,bf16,fp16")
+    parser.add_argument("--n-quantizers", type=integers(1), default=None,
+                        help="rate-distortion: comma-separated numbers of quantizers to evaluate "
+                             "(default: every one each codec offers)")
     parser.add_argument("--out", type=checked(check_out_folder), default=None, help="run folder (default: results/runs/<suite>-...)")
     parser.add_argument("--format", choices=["markdown", "latex", "csv"], default="markdown",
                         help="format of the printed tables")
@@ -63,6 +69,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
         loader_workers=args.loader_workers, limit=args.limit,
         batch_sizes=args.batch_sizes or (), clip_seconds=args.clip_seconds or (),
         precisions=tuple(p.strip() for p in args.precisions.split(",")) if args.precisions else (),
+        n_quantizers=args.n_quantizers or (),
     )
     run_suite(config, out=args.out, table_format=args.format, paper=args.paper)
     return 0

@@ -22,7 +22,7 @@ def check_run(config: RunConfig, out: str | Path | None = None) -> None:
     when every name resolves."""
     import torch
 
-    from bench.models.base import check_model_spec
+    from bench.models import check_model_spec
     from bench.data.protocol import get_protocol
     from bench.engine.devices import check_device
     from bench.metrics import get_metric

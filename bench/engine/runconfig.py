@@ -17,7 +17,8 @@ class RunConfig:
     ``metric_workers``: processes scoring CPU-bound metrics (0: one per core). ``limit``: score
     only the first N clips (quick looks; recorded, so never mistaken for a full run).
     ``batch_sizes``, ``clip_seconds``, ``precisions``: the throughput suite's grid (empty: its
-    defaults for the device).
+    defaults for the device). ``n_quantizers``: the rate-distortion suite's operating points
+    (empty: every one each codec offers).
     """
 
     suite: str
@@ -35,3 +36,4 @@ class RunConfig:
     batch_sizes: tuple[int, ...] = ()
     clip_seconds: tuple[float, ...] = ()
     precisions: tuple[str, ...] = ()
+    n_quantizers: tuple[int, ...] = ()

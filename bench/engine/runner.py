@@ -36,12 +36,23 @@ def run_suite(config: RunConfig, out: str | Path | None = None, table_format: st
         return folders
     if suite.runner is not None:
         return [suite.runner(suite, config, out, progress=progress, echo=echo)]
+    if config.limit is None and suite.default_limit is not None:
+        config = dataclasses.replace(config, limit=suite.default_limit)
+        if echo:
+            print(f"note: the {suite.name} suite scores the first {suite.default_limit} clips unless "
+                  "--limit says otherwise")
     run_dir = run_evaluation_suite(suite, config, out, progress=progress)
+    if run_dir is not None and suite.figures:
+        from bench.reporting.plots import make_plots
+
+        figures = make_plots(run_dir, run_dir / "plots", list(suite.figures))
     if echo and run_dir is not None:
         from bench.reporting.report import render_tables
 
         print(render_tables([str(run_dir)], table_format, suite.layouts or None, paper))
         print(describe_profile(RunStore(run_dir).read_manifest()))
+        if suite.figures:
+            print("figures: " + ", ".join(str(p) for p in figures if p.suffix == ".png"))
         print(f"results: {run_dir}")
     return [run_dir] if run_dir is not None else []
 
@@ -62,7 +73,8 @@ def describe_profile(manifest: dict) -> str:
 
 def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     """Loads the configured models (or the suite's defaults) onto ``device`` (default: the
-    configured one)."""
+    configured one), keeps those that can do one of the suite's tasks, and probes each on a
+    short signal (``EvalModel.probe``: a broken model stops here, before any clip)."""
     from bench.models import load_eval_model
 
     specs = config.models or suite.default_models
@@ -75,9 +87,11 @@ def resolve_models(suite: Suite, config: RunConfig, device: str | None = None):
     usable = [m for m in models if set(m.tasks) & set(suite.tasks)]
     for model in models:
         if model not in usable:
-            print(f"note: {model.label} ({model.family}) cannot do {', '.join(suite.tasks)}; skipped")
+            print(f"note: {model.label} ({model.kind}) cannot do {', '.join(suite.tasks)}; skipped")
     if not usable:
         raise BenchError(f"no given model can do the {suite.name} suite's tasks")
+    for model in usable:
+        model.probe(suite.tasks)
     return usable
 
 
@@ -104,6 +118,11 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
         raise BenchError(f"{root}: the {config.split} split holds no clip that passes the protocol")
     dist, device = distributed.setup(config.device)
     models = resolve_models(suite, config, device)
+    for model in models if config.n_quantizers else ():
+        offered = getattr(model.impl, "quantizer_options", ())
+        if offered and not set(offered) & set(config.n_quantizers):
+            print(f"note: {model.label} offers n_quantizers {', '.join(map(str, offered))}, none of "
+                  f"--n-quantizers {','.join(map(str, config.n_quantizers))}; it gets no rate-distortion rows")
     clips = EvalClips(manifest, root)
     clip_ids = list(manifest["clip_id"])
 
@@ -124,7 +143,7 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     # whatever their number.
     neutral = ("loader_workers", "metric_workers")
     identity = {"config": {k: v for k, v in record["config"].items() if k not in neutral}, "dataset": data_hash,
-                "models": [(m.label, m.checkpoint_hash) for m in models]}
+                "models": [(m.label, m.identity) for m in models]}
     config_hash = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{config.split}-{config_hash}"
     record.update(config_hash=config_hash, environment=environment(device),
@@ -143,7 +162,8 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
             units = evaluate(store, models, suite.tasks, clips, clip_ids, metrics_for, scorer,
                              batch_size=config.batch_size, loader_workers=config.loader_workers,
                              collate_fn=collate, progress=progress and dist.is_main,
-                             shard=(dist.rank, dist.world_size), done=done, profile=phases)
+                             shard=(dist.rank, dist.world_size), done=done, profile=phases,
+                             quantizers=config.n_quantizers)
         seconds = time.perf_counter() - start
         distributed.barrier(dist)
         if dist.is_main:

@@ -1,23 +1,28 @@
-"""Adapters of separators (TDANet): mixture in, one estimate per named source out."""
+"""TDANet (any family module with ``separate``) as a ``bench.api`` separator."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import torch
+from torch import Tensor, nn
 
-from bench.models.base import ADAPTERS, EvalModel
+from bench.api import Separator
+from bench.models.checkpoints import IMPLEMENTATIONS, family_description
 
 
-@ADAPTERS.register("tdanet")
-class SeparatorAdapter(EvalModel):
-    family = "tdanet"
-    tasks = frozenset({"separation", "separation-mask", "throughput"})
+class FamilySeparator(Separator):
+    """A family's separator module: ``model.separate(mix) -> {track: [B, 1, T]}``."""
 
-    @torch.inference_mode()
-    def separate(self, mix: torch.Tensor) -> dict[str, torch.Tensor]:
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.sample_rate = int(model.sample_rate)
+        self.tracks = tuple(model.tracks)
+
+    def separate(self, mix: Tensor) -> dict[str, Tensor]:
         return self.model.separate(mix)
 
-    def stages(self, audio: torch.Tensor) -> dict[str, Any]:
-        """The throughput suite's stage for a separator: one separation pass."""
-        return {"separate": lambda: self.model.separate(audio)}
+    def describe(self) -> dict[str, Any]:
+        return family_description(self.model)
+
+
+IMPLEMENTATIONS.add("tdanet", FamilySeparator)

@@ -151,3 +151,6 @@ def make_plots(run_dir: str | Path, out_dir: str | Path, names: list[str] | None
 
 
 from bench.reporting import paired_plot  # noqa: E402,F401  (registers the paired-differences figure)
+from bench.reporting.rate_distortion import plot_rate_distortion  # noqa: E402
+
+PLOTS.add("rate-distortion", plot_rate_distortion)

@@ -15,6 +15,7 @@ from bench.results.store import RunStore, load_rows
 from bench.results.summary import summarize
 from bench.stats.bootstrap import BootstrapSettings
 from bench.stats.marks import better_than, mark_note
+from bench.reporting.rate_distortion import by_operating_point
 from bench.reporting.tables import (
     CELL_STATS,
     RENDERERS,
@@ -105,7 +106,7 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
     CELL_STATS.get(stat)
     runs = runs or [str(latest_run())]
     summaries, manifests = zip(*(run_summary(r) for r in runs))
-    summary = pd.concat(summaries, ignore_index=True)
+    summary, point_bitrates = by_operating_point(pd.concat(summaries, ignore_index=True), manifests)
     split = manifests[0].get("config", {}).get("split", "test")
     if layout:
         names = [layout] if isinstance(layout, str) else list(layout)
@@ -122,6 +123,9 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
             raise BenchError("the runs hold no rows for any table layout")
     published = load_paper() if paper else None
     protocol = manifests[0].get("config", {}).get("protocol", "?")
+    bitrates = {model["label"]: (model.get("kbps"), model.get("kbps_basis"))
+                for manifest in manifests for model in manifest.get("models", []) if "label" in model}
+    bitrates.update(point_bitrates)
     parts = []
     clip_rows = pd.concat([load_rows(r) for r in runs], ignore_index=True) if mark_better_than else None
     settings = BootstrapSettings()
@@ -133,7 +137,7 @@ def render_tables(runs: list[str] | None, fmt: str, layout: str | Sequence[str] 
                      for model, cells in found.items()}
             options = TableOptions(stat, mark_better_than,
                                    mark_note(mark_better_than, alpha, tested, settings))
-        rows = build_rows(table, summary, published, split=split, marks=marks)
+        rows = build_rows(table, summary, published, split=split, marks=marks, bitrates=bitrates)
         text = RENDERERS[fmt](table, rows, options)
         if fmt == "markdown":
             cells = CELL_STATS.get(stat).note.format(interval=settings.describe())

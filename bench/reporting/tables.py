@@ -65,6 +65,8 @@ class TableLayout:
     title: str
     columns: tuple[Column, ...]
     tasks: tuple[str, ...] = field(default=())
+    #: whether the table shows each model's nominal bitrate (a kbps column) when known
+    bitrate: bool = False
 
     def cells(self, summary: pd.DataFrame) -> pd.DataFrame:
         """mean/std per (model, column) from a summary; rows in first-seen model order."""
@@ -95,13 +97,14 @@ def _separation_columns(task: str, metrics: tuple[str, ...]) -> tuple[Column, ..
 
 TABLE_LAYOUTS.add("resynthesis", TableLayout(
     "resynthesis", "Resynthesis (mixture in, mixture out; each source in, its branch out)",
-    _resynthesis_columns(("si_sdr", "visqol")), ("resynthesis",)))
+    _resynthesis_columns(("si_sdr", "visqol")), ("resynthesis",), bitrate=True))
 TABLE_LAYOUTS.add("separation", TableLayout(
     "separation", "Separation (mixture in, each branch out)",
-    _separation_columns("separation", ("si_sdr", "si_sdri", "visqol")), ("separation",)))
+    _separation_columns("separation", ("si_sdr", "si_sdri", "visqol")), ("separation",), bitrate=True))
 TABLE_LAYOUTS.add("separation-mask", TableLayout(
     "separation-mask", "Separation by masking the mixture STFT with the decoded sources",
-    _separation_columns("separation-mask", ("si_sdr", "si_sdri", "visqol")), ("separation-mask",)))
+    _separation_columns("separation-mask", ("si_sdr", "si_sdri", "visqol")), ("separation-mask",),
+    bitrate=True))
 TABLE_LAYOUTS.add("ablation", TableLayout(
     "ablation", "Ablations (SI-SDR, dB): resynthesis and separation",
     tuple(Column("resynthesis", t, t, "si_sdr", f"Resyn. {TRACK_LABELS[t]}") for t in (MIX, *TRACKS))
@@ -132,6 +135,9 @@ class TableRow:
     intervals: dict[Column, tuple[float, float]] = field(default_factory=dict)
     #: comparison with the reference row (``TableOptions.reference``), where made
     marks: dict[Column, Mark] = field(default_factory=dict)
+    #: nominal bitrate transmitted (kbps) and how it adds up, where known (codecs, cascades)
+    kbps: float | None = None
+    kbps_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,10 +220,12 @@ def build_rows(
     split: str | None = None,
     method_of: dict[str, tuple[str, str]] | None = None,
     marks: Mapping[str, Mapping[Column, Mark]] | None = None,
+    bitrates: Mapping[str, tuple[float | None, str | None]] | None = None,
 ) -> list[TableRow]:
     """Our rows (one per model) and, with ``paper``, the published row and the difference.
 
-    ``marks``: per model label, its cells' comparisons with a reference row.
+    ``marks``: per model label, its cells' comparisons with a reference row. ``bitrates``: per
+    model label, (nominal kbps, how it adds up) from the run manifest (``EvalModel.kbps``).
 
     ``method_of`` maps a model label to the paper's (method, variant) pair (see
     ``paper_method`` for the default). The published row is labelled with the paper's name for
@@ -230,7 +238,8 @@ def build_rows(
         mine = cells[cells["model"] == model]
         values = {r.column: (r.mean, r.std) for r in mine.itertuples(index=False)}
         intervals = {r.column: (r.ci_low, r.ci_high) for r in mine.itertuples(index=False)}
-        rows.append(TableRow(model, "ours", values, intervals, dict((marks or {}).get(model, {}))))
+        kbps, basis = (bitrates or {}).get(model, (None, None))
+        rows.append(TableRow(model, "ours", values, intervals, dict((marks or {}).get(model, {})), kbps, basis))
         if paper is None:
             continue
         match = paper_method(layout, model, paper, method_of)
@@ -268,13 +277,32 @@ def _marked(row: TableRow, column: Column) -> bool:
     return mark is not None and mark.better
 
 
+def _kbps_cell(kbps: float | None, fmt: str) -> str:
+    return ("–" if fmt != "latex" else "--") if _missing(kbps) else f"{kbps:.3g}"
+
+
+def shows_bitrate(layout: TableLayout, rows: list[TableRow]) -> bool:
+    """Whether the table has a kbps column: the layout shows bitrates and some row has one."""
+    return layout.bitrate and any(row.kbps is not None for row in rows)
+
+
+def bitrate_note(rows: list[TableRow]) -> str:
+    """What the kbps column counts, naming how each row's bitrate adds up where it is a sum."""
+    sums = "; ".join(f"{row.label}: {row.kbps_basis}" for row in rows if row.kbps_basis)
+    return ("kbps: nominal bitrate of what the model transmits for a mixture (a disentangled codec: "
+            "every branch; a cascade: every coded track)"
+            + (f"; {sums}" if sums else "") + ".")
+
+
 def to_frame(layout: TableLayout, rows: list[TableRow], fmt: str,
              options: TableOptions = TableOptions()) -> pd.DataFrame:
-    """Formatted cells with two-level column headers (group, metric)."""
-    header = pd.MultiIndex.from_tuples([(c.group, c.label) for c in layout.columns])
+    """Formatted cells with two-level column headers (group, metric); first a kbps column when
+    ``shows_bitrate``."""
+    bitrate = shows_bitrate(layout, rows)
+    header = pd.MultiIndex.from_tuples([("Bitrate", "kbps")] * bitrate + [(c.group, c.label) for c in layout.columns])
     data = []
     for row in rows:
-        cells = []
+        cells = [_kbps_cell(row.kbps, fmt)] if bitrate else []
         for column in layout.columns:
             mean, std = row.values.get(column, (float("nan"), float("nan")))
             best = _best(rows, column)
@@ -293,13 +321,15 @@ def _has_marks(rows: list[TableRow]) -> bool:
 
 def render_markdown(layout: TableLayout, rows: list[TableRow], options: TableOptions = TableOptions()) -> str:
     frame = to_frame(layout, rows, "markdown", options)
-    header = ["Method"] + [c.heading for c in layout.columns]
+    header = ["Method"] + ["kbps"] * shows_bitrate(layout, rows) + [c.heading for c in layout.columns]
     lines = [f"**{layout.title}**", "", "| " + " | ".join(header) + " |",
              "|" + "|".join([":---"] + [":---:"] * (len(header) - 1)) + "|"]
     for label, values in zip(frame.index, frame.itertuples(index=False)):
         lines.append("| " + " | ".join([label, *values]) + " |")
     if options.mark_note and _has_marks(rows):
         lines += ["", f"{DAGGER['markdown']} {options.mark_note}"]
+    if shows_bitrate(layout, rows):
+        lines += ["", bitrate_note(rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -320,8 +350,10 @@ def render_latex(layout: TableLayout, rows: list[TableRow], options: TableOption
         caption=_latex_escape(layout.title), position="t", position_float="centering",
         environment="table*" if len(frame.columns) > 6 else "table",
     )
-    if options.mark_note and _has_marks(rows):
-        note = f"\\par\\smallskip{{\\footnotesize {DAGGER['latex']} {_latex_escape(options.mark_note)}}}\n"
+    notes = [f"{DAGGER['latex']} {_latex_escape(options.mark_note)}"] if options.mark_note and _has_marks(rows) else []
+    notes += [_latex_escape(bitrate_note(rows))] if shows_bitrate(layout, rows) else []
+    if notes:
+        note = "".join(f"\\par\\smallskip{{\\footnotesize {text}}}\n" for text in notes)
         body = body.replace("\\end{tabular}\n", "\\end{tabular}\n" + note, 1)
     return body
 
@@ -340,6 +372,8 @@ def render_csv(layout: TableLayout, rows: list[TableRow], options: TableOptions 
                           "task": column.task, "input": column.input, "output": column.output,
                           "metric": column.metric, "mean": mean, "std": std,
                           "ci_low": low, "ci_high": high}
+                if shows_bitrate(layout, rows):
+                    record["kbps"] = row.kbps
                 if options.reference is not None:
                     mark = row.marks.get(column)
                     record["p_holm"] = mark.p_adjusted if mark else float("nan")

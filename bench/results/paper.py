@@ -69,3 +69,14 @@ def paper_summary(root: Path | None = None) -> pd.DataFrame:
     abl = pd.concat(abl_rows, ignore_index=True)
     columns = SUMMARY_COLUMNS + ["variant"]
     return pd.concat([resyn[columns], sep[columns], abl[columns]], ignore_index=True)
+
+
+def paper_bitrates(root: Path | None = None) -> pd.DataFrame:
+    """The paper's bitrate per method (``bitrates.csv``): ``kbps_per_branch`` = codebooks x
+    log2(codebook size) x frames per second / 1000 (6 kbps for both), and ``branches`` (SD-Codec
+    transmits all three for a mixture, one for a source coded alone)."""
+    import math
+
+    frame = _read("bitrates.csv", root)
+    kbps = frame["n_codebooks"] * frame["codebook_size"].map(math.log2) * frame["frame_rate"] / 1000
+    return frame.assign(kbps_per_branch=kbps)

@@ -35,6 +35,11 @@ class Suite:
     runner: Callable[..., Any] | None = field(default=None, compare=False)
     #: Suites run in order by an aggregate suite (``all``).
     members: tuple[str, ...] = ()
+    #: Clips scored when ``--limit`` is not given (None: every clip), to keep a suite that
+    #: multiplies the work (rate-distortion: every operating point) quick by default.
+    default_limit: int | None = None
+    #: Figures (``bench.reporting.plots.PLOTS``) written to ``RUN/plots`` at the end of a run.
+    figures: tuple[str, ...] = ()
 
 
 def discover() -> Registry[Suite]:

@@ -20,7 +20,8 @@ import torch
 import yaml
 
 from baselines.dac import DAC, DACConfig
-from bench.models.base import load_eval_model, parse_model_spec, resolve_checkpoint
+from bench.models import load_eval_model, parse_model_spec
+from bench.models.checkpoints import resolve_checkpoint
 from bench.cli import main
 from bench.commands import models as models_command
 from bench.fetch import gdrive
@@ -146,9 +147,9 @@ def test_dac_over_http_is_verified_recorded_and_usable_as_a_model(dac_served, da
     spec = parse_model_spec("DAC=dac-16k")
     assert (spec.label, spec.path) == ("DAC", "dac-16k")
     model = load_eval_model(spec)
-    assert model.label == "DAC" and model.family == "dac"
-    assert Path(model.checkpoint) == fetched_checkpoint("dac-16k")
-    assert model.checkpoint_hash == record["sha256"][:16]
+    assert model.label == "DAC" and model.provenance["family"] == "dac"
+    assert Path(model.provenance["checkpoint"]) == fetched_checkpoint("dac-16k")
+    assert model.identity == record["sha256"][:16]
     # ... and as the DAC that initialises SD-Codec's branches (the pretrainDAC recipe resolves
     # the name with resolve_checkpoint: sdcodec itself knows nothing of the harness's cache).
     source = resolve_checkpoint("dac-16k")
@@ -228,8 +229,8 @@ def test_drive_runs_are_told_apart_by_their_configuration(drive, capsys, name, r
     assert f"{run}/ckpt_final/ckpt_optim_final.pth" not in drive.downloads  # only what is needed
 
     model = load_eval_model(f"X={name}")
-    assert model.model.config.shared_codebooks == shared
-    assert model.model.source_config.endswith(".hydra/config.yaml")  # read the run's YAML
+    assert model.impl.model.config.shared_codebooks == shared
+    assert model.impl.model.source_config.endswith(".hydra/config.yaml")  # read the run's YAML
     downloads = len(drive.downloads)
     assert main(["models", "fetch", name]) == 0 and len(drive.downloads) == downloads
 

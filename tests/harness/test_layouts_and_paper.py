@@ -139,7 +139,7 @@ def test_ablation_paper_rows_only_for_the_papers_variants() -> None:
 
 
 def test_ablation_suites_default_to_the_tiny_variants_with_honest_labels() -> None:
-    from bench.models.base import parse_model_spec as split_model_spec
+    from bench.models import parse_model_spec as split_model_spec
     from bench.suites import SUITES, discover
 
     discover()
@@ -169,7 +169,7 @@ def test_all_suite_runs_every_other_suite() -> None:
 
 
 def test_model_specs_split_where_a_checkpoint_follows(tmp_path) -> None:
-    from bench.models.base import parse_model_spec as split_model_spec
+    from bench.models import parse_model_spec as split_model_spec
 
     odd = tmp_path / "lr=1e-3"
     odd.mkdir()

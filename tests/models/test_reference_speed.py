@@ -35,7 +35,7 @@ import time
 import pytest
 import torch
 
-from bench.models.base import load_eval_model
+from bench.models import load_eval_model
 from bench.models.reference_dac import reference_stages, reference_twin
 
 #: Ours may not be slower than the reference (ratio of interleaved medians; see the docstring).
@@ -47,7 +47,7 @@ ROUNDS = 9
 def models():
     torch.manual_seed(0)
     ours = load_eval_model("DAC=preset:dac/16k")
-    reference = reference_twin(ours.model)
+    reference = reference_twin(ours.impl.model)
     assert reference is not None, "descript-audio-codec is a test dependency"
     audio = 0.1 * torch.randn(1, 1, 16000, generator=torch.Generator().manual_seed(0))
     return ours.stages(audio), reference_stages(reference, audio)

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from bench.models.base import load_eval_model
+from bench.models import load_eval_model
 from bench.suites.throughput import cpu_peak_memory_bytes, throughput_row, time_call
 
 MIB = 2**20

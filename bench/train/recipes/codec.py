@@ -57,7 +57,7 @@ class CodecRecipe(Recipe):
 
             set_quantize_prob(model, config.quantize_prob)
         if config.init_from_dac:
-            from bench.models.base import resolve_checkpoint
+            from bench.models.checkpoints import resolve_checkpoint
             from sdcodec.init_dac import init_from_dac
 
             # a file, an embedded DAC (dac-tiny) or a fetched official one (dac-16k)
