@@ -20,9 +20,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from bench.config import replace
-from bench.constants import MIX
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.constants import MIX
+from sdcodec.core.errors import CheckpointError, ConfigError
 from sdcodec.codec import CodecBase
 from sdcodec.config import TINY_CODEC_FIELDS, CodecConfig
 from sdcodec.families import MODEL_FAMILIES, ModelFamily

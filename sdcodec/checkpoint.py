@@ -6,7 +6,7 @@ A project checkpoint is a ``torch.save``'d dict::
         "format": "sdbench",          # marks the project's own files
         "version": 1,
         "family": "sdcodec",          # a name in sdcodec.families.MODEL_FAMILIES
-        "config": {...},              # bench.config.to_dict(model config)
+        "config": {...},              # sdcodec.core.dataclass_json.to_dict(model config)
         "state_dict": {...},          # model.state_dict()
         "meta": {...},                # free-form: training step, data hash, git commit, ...
     }
@@ -14,6 +14,9 @@ A project checkpoint is a ``torch.save``'d dict::
 ``load_model(path)`` reads it, or any foreign format a registered family recognises (official
 SD-Codec ``state_dict`` + Hydra ``config.yaml``, DAC's ``{"state_dict", "metadata"}``,
 Look2Hear files), and returns the model in eval mode on the CPU.
+
+Every file is read weights-only: no pickle code runs (``sdcodec.checkpoint_trust`` states the
+policy and the per-file opt-in for a trusted legacy file).
 """
 
 from __future__ import annotations
@@ -21,21 +24,25 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from bench.config import from_dict, to_dict
-from bench.errors import CheckpointError
+from sdcodec.checkpoint_trust import load_weights_only, require_plain
+from sdcodec.core.dataclass_json import from_dict, to_dict
+from sdcodec.core.errors import CheckpointError, ConfigError
 
 FORMAT = "sdbench"
 VERSION = 1
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
-    """``torch.save`` to a temporary file in the same folder, then rename: never a half file."""
+    """``torch.save`` to a temporary file in the same folder, then rename: never a half file.
+    ``obj`` must be tensors and plain values (``require_plain``), so that it loads weights-only."""
+    require_plain(obj)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -75,15 +82,20 @@ def file_sha256(path: str | Path, length: int = 16) -> str:
     return digest.hexdigest()[:length]
 
 
-def read_checkpoint(path: str | Path) -> Any:
-    """``torch.load`` on the CPU with a clear error for a missing or corrupt file."""
+def read_checkpoint(path: str | Path, trust: bool = False, allow: Sequence[Any] = ()) -> Any:
+    """Weights-only ``torch.load`` on the CPU (``checkpoint_trust.load_weights_only``: ``trust``
+    and ``allow`` as there) with a one-line error for a missing, corrupt or refused file."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return load_weights_only(path, trust=trust, allow=allow)
+    except CheckpointError:
+        raise
     except Exception as error:  # torch raises many kinds for a damaged file
-        raise CheckpointError(f"{path}: not a readable torch checkpoint ({error})") from error
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
+        raise CheckpointError(f"{path}: not a readable torch checkpoint ({reason})") from error
 
 
 def load_state_dict_strict(model: nn.Module, state_dict: dict[str, Any], path: str | Path) -> None:
@@ -108,31 +120,60 @@ def load_state_dict_strict(model: nn.Module, state_dict: dict[str, Any], path: s
             + " (likely a configuration that differs from the one the file was trained with, "
             "or a checkpoint of another model)"
         )
+    wrong = _shape_mismatches(model.state_dict(), state_dict)
+    if wrong:
+        shown = "; ".join(f"{key} is {list(have)} in the file, {list(want)} in the model"
+                          for key, have, want in wrong[:4])
+        raise CheckpointError(
+            f"{path}: tensor shapes do not match the configuration: {shown}"
+            + (f"; ... ({len(wrong)} in all)" if len(wrong) > 4 else "")
+            + " (likely a configuration that differs from the one the file was trained with)")
     try:
         model.load_state_dict(state_dict, strict=True)
     except RuntimeError as error:
-        raise CheckpointError(f"{path}: tensor shapes do not match the configuration: {error}") from error
+        raise CheckpointError(f"{path}: the weights do not load: {' '.join(str(error).split())}") from error
 
 
-def load_model(path: str | Path) -> nn.Module:
+def _shape_mismatches(own: dict[str, Any], given: dict[str, Any]) -> list[tuple[str, tuple, tuple]]:
+    """``(key, shape in the file, shape in the model)`` of every tensor whose shape differs."""
+    return [(key, tuple(given[key].shape), tuple(own[key].shape)) for key in sorted(own)
+            if key in given and hasattr(given[key], "shape") and tuple(given[key].shape) != tuple(own[key].shape)]
+
+
+def _load_project(obj: dict[str, Any], path: Path, families: Any) -> nn.Module:
+    """A model from a project checkpoint; a configuration it cannot build names the file."""
+    try:
+        family = families.get(obj.get("family"))
+        if not isinstance(obj.get("config"), dict) or not isinstance(obj.get("state_dict"), dict):
+            raise ConfigError("its 'config' and 'state_dict' entries must be dicts")
+        model = family.build(from_dict(family.config_cls, obj["config"]))
+    except (ConfigError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: invalid model configuration in the checkpoint: {error}") from error
+    load_state_dict_strict(model, obj["state_dict"], path)
+    return model
+
+
+def load_model(path: str | Path, trust: bool = False) -> nn.Module:
     """Loads any supported checkpoint and returns the model (eval mode, CPU).
 
     The model carries ``model.family`` (registry name) and ``model.config`` (its dataclass).
+    The file is read weights-only; ``trust=True`` lets a file that needs more be unpickled
+    fully (only for a file whose source you trust: unpickling can run code).
     """
     from sdcodec.families import load_families
 
     path = Path(path)
     families = load_families()
-    obj = read_checkpoint(path)
+    obj = read_checkpoint(path, trust=trust)
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
-        family = families.get(obj["family"])
-        config = from_dict(family.config_cls, obj["config"])
-        model = family.build(config)
-        load_state_dict_strict(model, obj["state_dict"], path)
+        model = _load_project(obj, path, families)
     else:
         for _, family in families.items():
             if family.detect_foreign(obj, path):
-                model = family.load_foreign(obj, path)
+                try:
+                    model = family.load_foreign(obj, path)
+                except ConfigError as error:
+                    raise CheckpointError(f"{path}: invalid model configuration: {error}") from error
                 break
         else:
             raise CheckpointError(

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.constants import MIX
-from bench.errors import ConfigError
+from sdcodec.core.constants import MIX
+from sdcodec.core.errors import ConfigError
 from sdcodec.bitrate import code_perplexity
 from sdcodec.config import CodecConfig
 from sdcodec.nn import Decoder, Encoder, adapt_weight_norm_keys, init_conv_biases, remove_weight_norm

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bench.config import replace
-from bench.constants import MODEL_SAMPLE_RATE, TRACKS
-from bench.errors import ConfigError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.constants import MODEL_SAMPLE_RATE, TRACKS
+from sdcodec.core.errors import ConfigError
 from sdcodec.nn import TRANSPOSE_PADDINGS
 
 

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 
 #: DAC's MRD bands, as fractions of the one-sided STFT bins.
 DAC_BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.1), (0.1, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0))

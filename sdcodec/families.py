@@ -9,11 +9,18 @@ registered family in turn. Adding a family is adding a module that registers one
     @MODEL_FAMILIES.register("tdanet")
     class TDANetFamily(ModelFamily): ...
 
-and listing that module in ``FAMILY_MODULES`` below (so that it is imported on first use).
+and declaring that module so that ``load_families`` imports it on first use: SD-Codec's own family
+is listed in ``FAMILY_MODULES`` below; a family of another package (``baselines.dac``,
+``baselines.tdanet``) is an entry point of the ``sdcodec.families`` group in that package's
+``pyproject.toml``, so that this library never names the packages built on top of it::
+
+    [project.entry-points."sdcodec.families"]
+    tdanet = "baselines.tdanet"
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -21,16 +28,15 @@ from typing import Any, ClassVar
 
 from torch import nn
 
-from bench.registry import Registry
+from sdcodec.core.registry import Registry
 
 MODEL_FAMILIES: Registry[type["ModelFamily"]] = Registry("model family")
 
-#: Modules imported by ``load_families`` so that their families register themselves.
-FAMILY_MODULES: tuple[str, ...] = (
-    "sdcodec.family",
-    "baselines.dac",
-    "baselines.tdanet",
-)
+#: This library's own family modules, imported by ``load_families`` before the plugins.
+FAMILY_MODULES: tuple[str, ...] = ("sdcodec.family",)
+
+#: Entry-point group through which installed packages declare their family modules.
+FAMILY_ENTRY_POINTS = "sdcodec.families"
 
 
 class ModelFamily(ABC):
@@ -64,9 +70,19 @@ class ModelFamily(ABC):
         raise NotImplementedError(f"{cls.name} loads no foreign checkpoint format")
 
 
+@functools.cache
+def family_modules() -> tuple[str, ...]:
+    """``FAMILY_MODULES``, then the modules of the installed ``sdcodec.families`` entry points
+    (sorted by entry-point name, each once)."""
+    from importlib.metadata import entry_points
+
+    plugins = sorted(entry_points(group=FAMILY_ENTRY_POINTS), key=lambda point: point.name)
+    return tuple(dict.fromkeys([*FAMILY_MODULES, *(point.value for point in plugins)]))
+
+
 def load_families() -> Registry[type[ModelFamily]]:
     """Imports every family module (once) and returns the registry."""
-    for module in FAMILY_MODULES:
+    for module in family_modules():
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 
 PARTS = ("encoder", "decoder", "quantizer")
 

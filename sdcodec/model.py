@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 from sdcodec.codec import CodecBase, SDCodecOutput
 from sdcodec.config import SDCodecConfig
 from sdcodec.quantize import MultiSourceRVQ, QuantizedLatent

@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from bench.config import replace
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.errors import CheckpointError, ConfigError
 from sdcodec.config import SDCodecConfig
 
 #: Where a run's YAML may be, relative to the checkpoint's folder.

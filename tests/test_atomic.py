@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from bench.atomic import atomic_write, atomic_write_text
+from bench.util.atomic import atomic_write, atomic_write_text
 
 
 def test_written_file_has_the_umask_permissions(tmp_path) -> None:

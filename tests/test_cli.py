@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from bench.cli import build_parser, main
-from bench.errors import ConfigError
-from bench.registry import Registry
+from sdcodec.core.errors import ConfigError
+from sdcodec.core.registry import Registry
 
 
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from bench.config import replace
-from bench.constants import MODEL_SAMPLE_RATE
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.constants import MODEL_SAMPLE_RATE
 from baselines.tdanet.look2hear import is_look2hear_checkpoint, load_look2hear
 from baselines.tdanet.model import TDANet, TDANetConfig
 from sdcodec.families import MODEL_FAMILIES, ModelFamily

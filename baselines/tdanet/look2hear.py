@@ -31,9 +31,9 @@ from typing import Any
 
 import torch
 
-from bench.config import replace
-from bench.constants import MODEL_SAMPLE_RATE
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.constants import MODEL_SAMPLE_RATE
+from sdcodec.core.errors import CheckpointError, ConfigError
 from baselines.tdanet.layers import sinusoidal_table
 from baselines.tdanet.model import TDANet, TDANetConfig
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 
 __all__ = ["neg_si_sdr", "si_sdr_per_source"]
 

@@ -40,8 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from bench.constants import MODEL_SAMPLE_RATE, TRACKS
-from bench.errors import ConfigError
+from sdcodec.core.constants import MODEL_SAMPLE_RATE, TRACKS
+from sdcodec.core.errors import ConfigError
 from baselines.tdanet.layers import (
     ConvNormAct,
     ConvNorm,
@@ -186,7 +186,7 @@ class TDANet(nn.Module):
     """TDANet separator: ``forward(mix [B, 1, T]) -> [B, num_sources, T]`` (16 kHz, mono).
 
     ``separate(mix)`` names the outputs ``speech``, ``music``, ``sfx`` (DnR's stems, in the
-    order of ``bench.constants.TRACKS``) for the 3-source model.
+    order of ``sdcodec.core.constants.TRACKS``) for the 3-source model.
     """
 
     family = "tdanet"

@@ -19,11 +19,20 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from bench.registry import Registry
+from sdcodec.core.registry import Registry
 
 AddParser = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 COMMANDS: Registry[AddParser] = Registry("command")
+
+
+def add_trust_checkpoint_option(parser: argparse.ArgumentParser) -> None:
+    """``--trust-checkpoint PATH`` (repeatable): the one opt-in to read a checkpoint that needs
+    more than weights-only unpickling, for the named files only (``bench.cli.main`` applies it;
+    policy in ``sdcodec.checkpoint_trust``)."""
+    parser.add_argument("--trust-checkpoint", action="append", default=None, metavar="PATH",
+                        help="read this checkpoint even though it needs full unpickling, which "
+                             "can run code: only for a file whose source you trust (repeatable)")
 
 
 def discover() -> Registry[AddParser]:

@@ -1,8 +1,10 @@
-"""``bench data``: write the synthetic set, build a protocol manifest, check a DnR folder.
+"""``bench data``: write the synthetic set, build a protocol manifest, check a DnR folder,
+download the real data.
 
     bench data synth --out DIR [--seed N]
     bench data manifest --root DIR --split val|test --protocol authors|corrected [--out FILE]
     bench data check --root DIR [--folders cv tt] [--headers-only]
+    bench data fetch dnr --to DIR [--dry-run] [--retries N] [--delete-archives] [--headers-only]
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked, integer
+from bench.util.writable import check_out_file, check_out_folder
 
 
 @COMMANDS.register("data")
@@ -23,9 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     synth = actions.add_parser("synth", help="write the synthetic DnR-like dataset",
                                description="Write tr/, cv/, tt/ of the synthetic DnR-like set "
                                            "(44.1 kHz, DnR layout) under --out.")
-    synth.add_argument("--out", required=True, help="folder to write (created)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    synth.add_argument("--workers", type=int, default=None,
+    synth.add_argument("--out", required=True, type=checked(check_out_folder), help="folder to write (created)")
+    synth.add_argument("--seed", type=integer(0), default=0, help="random seed (default 0)")
+    synth.add_argument("--workers", type=integer(1), default=None,
                        help="parallel processes (default: CPU count, at most 8)")
     synth.set_defaults(handler=run_synth)
 
@@ -38,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     manifest.add_argument("--protocol", default="corrected",
                           help="authors (test reads cv/, as published) or corrected (test reads "
                                "tt/); default corrected")
-    manifest.add_argument("--out", default=None, help="also write the manifest (.csv or .parquet)")
+    manifest.add_argument("--out", type=checked(check_out_file), default=None, help="also write the manifest (.csv or .parquet)")
     manifest.add_argument("--with-dropped", action="store_true",
                           help="write dropped chunks too (columns kept, drop_reason)")
     manifest.set_defaults(handler=run_manifest)
@@ -52,6 +56,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--headers-only", action="store_true",
                        help="read headers only (fast; skips the silent-stem test)")
     check.set_defaults(handler=run_check)
+
+    add_fetch_parser(actions)
+
+
+def add_fetch_parser(actions: argparse._SubParsersAction) -> None:
+    """``bench data fetch NAME --to DIR``."""
+    from bench.fetch.cli import add_download_options
+    from bench.fetch.datasets import DATASETS
+    from bench.fetch.zenodo import ZENODO_URL_ENV
+
+    fetch = actions.add_parser(
+        "fetch", help="download, verify and extract a dataset (dnr: DnR v2 from Zenodo)",
+        description="Asks the dataset's Zenodo record for its files and checksums, checks the "
+                    "free space, downloads the archives (resumable: run it again after an "
+                    "interruption), verifies each checksum, extracts safely into DIR/tr, cv, tt "
+                    "and runs `bench data check` on DIR.",
+        epilog=f"datasets: {'; '.join(f'{n}: {d.description}' for n, d in DATASETS.items())}. "
+               f"{ZENODO_URL_ENV}=URL replaces https://zenodo.org (a mirror).")
+    fetch.add_argument("dataset", choices=DATASETS.names(), help="dataset name")
+    fetch.add_argument("--to", required=True, help="folder to fill (created; archives go to DIR/downloads)")
+    fetch.add_argument("--dry-run", action="store_true",
+                       help="only print the record's files, sizes and the space needed")
+    fetch.add_argument("--delete-archives", action="store_true",
+                       help="remove DIR/downloads once the data is extracted")
+    fetch.add_argument("--headers-only", action="store_true",
+                       help="final check reads headers only (fast; skips the silent-stem test)")
+    add_download_options(fetch)
+    fetch.set_defaults(handler=run_fetch)
 
 
 def run_synth(args: argparse.Namespace) -> int:
@@ -78,7 +110,7 @@ def _progress(desc: str):
 def run_manifest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bench.atomic import atomic_write_frame
+    from bench.util.atomic import atomic_write_frame
     from bench.data.manifest import manifest_details, manifest_summary
     from bench.data.protocol import get_protocol
     from bench.data.synth import default_synth_root
@@ -107,14 +139,30 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    return report_problems(args.root, args.folders, args.headers_only)
+
+
+def report_problems(root: str, folders: list[str], headers_only: bool) -> int:
+    """Prints every problem of the DnR folder ``root``; 1 when there is any, else 0."""
     from bench.data.check import check_dataset
 
-    problems = check_dataset(args.root, args.folders, read_audio_data=not args.headers_only,
+    problems = check_dataset(root, folders, read_audio_data=not headers_only,
                              progress=_progress("check"))
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) in {args.root}")
+        print(f"{len(problems)} problem(s) in {root}")
         return 1
-    print(f"{args.root}: no problem found in {', '.join(args.folders)}")
+    print(f"{root}: no problem found in {', '.join(folders)}")
     return 0
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from bench.fetch.cli import download_options
+    from bench.fetch.datasets import DATASETS, fetch_dataset
+
+    root = fetch_dataset(args.dataset, args.to, download_options(args),
+                         dry_run=args.dry_run, delete_archives=args.delete_archives)
+    if args.dry_run:
+        return 0
+    return report_problems(str(root), list(DATASETS.get(args.dataset).folders), args.headers_only)

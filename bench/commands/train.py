@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 
-from bench.commands import COMMANDS
+from bench.commands import COMMANDS, add_trust_checkpoint_option
+from bench.commands.options import checked, integer
+from bench.util.writable import check_out_file, check_out_folder
 
 
 @COMMANDS.register("train")
@@ -31,16 +33,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", default=None,
                         help="named configuration: paper, separation-enhance, shared4, shared8, "
                              "init-dac, tdanet, tiny (default: paper, or tdanet for --model tdanet)")
-    parser.add_argument("--out", default=None, metavar="RUN_DIR",
+    parser.add_argument("--out", type=checked(check_out_folder), default=None, metavar="RUN_DIR",
                         help="new run folder (default: results/train/<model>-<config>-<time>)")
     parser.add_argument("--resume", default=None, metavar="RUN_DIR",
                         help="continue this run from its newest checkpoint (its saved configuration)")
-    parser.add_argument("--stop-at", type=int, default=None, metavar="STEP",
+    parser.add_argument("--stop-at", type=integer(1), default=None, metavar="STEP",
                         help="stop with a checkpoint once STEP steps are done (resume later)")
-    parser.add_argument("--export", default=None, metavar="PATH",
+    parser.add_argument("--export", type=checked(check_out_file), default=None, metavar="PATH",
                         help="also write the finished model to PATH (loads with load_model)")
-    parser.add_argument("--device", default="auto", help="auto (cuda if visible), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--device", type=checked(_train_device), default="auto", help="auto (cuda if visible), cpu, cuda")
+    parser.add_argument("--threads", type=integer(1), default=None,
                         help="CPU threads per process (torch.set_num_threads)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--show", action="store_true",
@@ -52,11 +54,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--only", "--families", dest="only", default=None, metavar="NAMES",
                         help="with --defaults: which of them, comma-separated embedded names "
                              "(sdcodec-tiny-shared1) or families (sdcodec = sdcodec-tiny); default all")
+    add_trust_checkpoint_option(parser)
     parser.set_defaults(handler=run_train)
 
 
+def _train_device(name: str) -> str:
+    """``auto`` or a device of this machine (``bench.engine.devices.check_device``)."""
+    from bench.engine.devices import check_device
+
+    return name if name == "auto" else check_device(name)
+
+
 def _resolve(args: argparse.Namespace):
-    from sdcodec.train.config import apply_overrides, named_config
+    from bench.train.config import apply_overrides, named_config
 
     family = args.model
     name = args.config
@@ -75,26 +85,26 @@ def run_train(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     if args.list:
-        from sdcodec.train.config import TRAIN_CONFIGS
+        from bench.train.config import TRAIN_CONFIGS
 
         for name, factory in TRAIN_CONFIGS.items():
             doc = (factory.__doc__ or "").strip().splitlines()[0]
             print(f"{name:20s} {doc}")
         return 0
     if args.defaults:
-        from sdcodec.train.defaults import train_defaults
+        from bench.train.defaults import train_defaults
 
         names = [n.strip() for n in args.only.split(",") if n.strip()] if args.only else None
         for name, path in train_defaults(names, device=args.device, progress=not args.no_progress).items():
             print(f"{name}: wrote {path}")
         return 0
 
-    from sdcodec.train.config import config_to_json
-    from sdcodec.train.loop import resume_run, train
+    from bench.train.config import config_to_json
+    from bench.train.loop import resume_run, train
 
     if args.resume:
         if args.model or args.config or args.overrides or args.out:
-            from bench.errors import ConfigError
+            from sdcodec.core.errors import ConfigError
 
             raise ConfigError("--resume RUN_DIR continues that run with its saved configuration; "
                               "drop --model/--config/--out/overrides")

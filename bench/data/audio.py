@@ -7,6 +7,11 @@ soundfile/libsndfile traceback never reaches the user.
 
 Truncation: libsndfile silently reads what is there when a WAV file is cut short, so the
 ``data`` chunk's declared size is checked against the bytes present.
+
+Non-finite samples: a floating-point file can hold NaN or +/-inf, which no metric or model can
+use; every read of such a file raises ``NonFiniteAudioError`` (a ``DataError``) naming the file,
+the count and the first position, before the audio goes anywhere (integer PCM cannot hold
+them and is not scanned).
 """
 
 from __future__ import annotations
@@ -21,9 +26,28 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 _FIX_REPLACE = "re-download or regenerate the file"
+
+
+class NonFiniteAudioError(DataError):
+    """An audio file holding NaN or infinite samples."""
+
+
+def check_finite(path: str | Path, audio: np.ndarray, sample_rate: int, start: int = 0) -> None:
+    """Raises ``NonFiniteAudioError`` when ``audio`` (``[channels, frames]``, read from frame
+    ``start`` of ``path``) holds NaN or +/-inf, naming how many and where the first one is."""
+    finite = np.isfinite(audio)
+    if finite.all():
+        return
+    bad = ~finite
+    frame = int(np.argmax(bad.any(axis=0)))
+    channel = int(np.argmax(bad[:, frame]))
+    seconds = (start + frame) / sample_rate if sample_rate else 0.0
+    raise NonFiniteAudioError(
+        path, f"{int(bad.sum())} NaN/Inf samples (first at {seconds:.3f} s, frame {start + frame}, "
+              f"channel {channel})", "replace the file; audio must hold finite samples")
 
 
 @dataclass(frozen=True)
@@ -114,6 +138,7 @@ def _read(source: str | BinaryIO, name: str | Path, start: int, frames: int) -> 
             handle.seek(start)
             data = handle.read(frames if frames >= 0 else -1, dtype="float32", always_2d=True)
             rate = handle.samplerate
+            may_be_non_finite = not handle.subtype.startswith("PCM_")
     except DataError:
         raise
     except (sf.LibsndfileError, RuntimeError, ValueError) as error:
@@ -122,14 +147,18 @@ def _read(source: str | BinaryIO, name: str | Path, start: int, frames: int) -> 
     if data.shape[0] != expected:
         raise DataError(name, f"read {data.shape[0]} of {expected} frames (corrupt file)",
                         _FIX_REPLACE)
-    return np.ascontiguousarray(data.T), int(rate)
+    audio = np.ascontiguousarray(data.T)
+    if may_be_non_finite:
+        check_finite(name, audio, int(rate), start)
+    return audio, int(rate)
 
 
 def read_audio(path: str | Path, start: int = 0, frames: int = -1) -> tuple[np.ndarray, int]:
     """Reads ``frames`` samples per channel from sample ``start`` (``-1``: to the end).
 
     Returns ``(audio [channels, frames] float32, sample_rate in Hz)``. Raises ``DataError`` when
-    the file is missing, unreadable, truncated, or shorter than ``start + frames``.
+    the file is missing, unreadable, truncated, shorter than ``start + frames``, or holds NaN/inf
+    samples in the part read (``NonFiniteAudioError``).
     """
     path = Path(path)
     head, size = _read_head(path)

@@ -2,7 +2,8 @@
 
 Reported: missing or empty split folders, missing stems, unreadable/corrupt/truncated files,
 sample rates other than DnR's, stems whose sample rate, channel count or length differs from
-the track's mixture, and (when audio is read) digitally silent stems.
+the track's mixture, and (when audio is read) stems holding NaN/inf samples and digitally
+silent stems.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.constants import DNR_SAMPLE_RATE, STEMS
-from bench.data.audio import audio_info, read_audio
+from sdcodec.core.constants import DNR_SAMPLE_RATE, STEMS
+from bench.data.audio import NonFiniteAudioError, audio_info, read_audio
 from bench.data.dnr import DNR_FOLDERS, Track, format_mismatches, list_tracks
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 
 @dataclass(frozen=True)
 class Problem:
     """One problem: the file or folder, what is wrong, and how to fix it. ``kind`` is one of
     ``missing_folder``, ``empty_folder``, ``missing_stem``, ``unreadable``, ``sample_rate``,
-    ``channels``, ``length``, ``silent``."""
+    ``channels``, ``length``, ``non_finite``, ``silent``."""
 
     path: str
     kind: str
@@ -59,6 +60,9 @@ def _track_problems(track: Track, sample_rate: int, read: bool) -> list[Problem]
             path = track.stem_path(stem)
             try:
                 audio, _ = read_audio(path)
+            except NonFiniteAudioError as error:
+                problems.append(_problem("non_finite", error))
+                continue
             except DataError as error:
                 problems.append(_problem("unreadable", error))
                 continue

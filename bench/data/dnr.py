@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.constants import STEMS
+from sdcodec.core.constants import STEMS
 from bench.data.audio import AudioInfo, audio_info
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: DnR's folders: training, validation ("cross-validation") and test.
 DNR_FOLDERS: tuple[str, ...] = ("tr", "cv", "tt")

@@ -24,12 +24,12 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from bench.constants import MIX, MODEL_SAMPLE_RATE, TRACKS
+from sdcodec.core.constants import MIX, MODEL_SAMPLE_RATE, TRACKS
 from bench.data.activity import activity
 from bench.data.audio import read_audio
 from bench.data.protocol import Protocol, get_protocol
 from bench.data.resample import resample
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 _REQUIRED = ("clip_id", "folder", "start", "frames")
 

@@ -22,10 +22,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from bench.constants import STEMS
+from sdcodec.core.constants import STEMS
 from bench.data.audio import read_audio
+from bench.data.filestate import file_state
 from bench.data.dnr import DNR_FOLDERS, list_tracks, validate_track
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Split names ``load_dnr`` accepts for a local folder, and the DnR folder each reads.
 SPLIT_ALIASES: dict[str, str] = {"tr": "tr", "train": "tr", "cv": "cv", "val": "cv",
@@ -73,8 +74,7 @@ def _local(root: Path, split: str, arrays: bool, cache_dir: str | None):
     for track in tracks:
         for stem in STEMS:
             path = track.stem_path(stem)
-            stat = path.stat() if path.is_file() else None
-            fingerprint.append((str(path), stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1))
+            fingerprint.append((str(path), *(file_state(path) if path.is_file() else (-1,) * 4)))
     features = datasets.Features({
         "track_id": datasets.Value("string"), "folder": datasets.Value("string"),
         "sample_rate": datasets.Value("int32"),

@@ -6,8 +6,8 @@ for every track folder of the split's DnR folder (sorted), trim the mixture at 3
 chunk)`` (chunk = 5 s for val, 10 s for test, at the file's 44.1 kHz), and keep a chunk when
 mix, speech, music and sfx each have at least 50% active STFT frames. Stems of several
 channels are tested flattened channel after channel, as the authors' ``reshape(-1)`` does.
-``clip_id`` is ``<track_id>_<chunk index>``, the index counting dropped chunks too (the
-authors' ids).
+``clip_id`` is ``<track_id>_<chunk index>`` (``bench.data.clip_ids``), the index counting
+dropped chunks too (the authors' ids).
 
 Columns of the returned frame (one row per kept clip, in track then chunk order):
 ``clip_id``, ``track_id``, ``folder`` (track folder relative to the root, ``cv/1234``),
@@ -18,10 +18,12 @@ Columns of the returned frame (one row per kept clip, in track then chunk order)
 ``drop_reason`` (e.g. ``inactive: speech, sfx``).
 
 Cache: the frame is stored as Parquet with a JSON sidecar, named by a key that hashes the
-protocol, the split, and the name, size and modification time of every stem file of the folder;
-a second call with unchanged files reads it back without opening any audio. The sidecar also
-keeps the SHA-256 of every file (computed while the audio is read anyway) and the dataset's
-content hash, which ``dataset_hash`` returns and results record.
+protocol, the split, and the name, size, mtime, ctime and inode of every stem file of the folder
+(``bench.data.filestate``); a second call with unchanged files reads it back without opening any
+audio. The sidecar also keeps the SHA-256 of every file's bytes (computed while the audio is
+read anyway) and the dataset's content hash, which ``dataset_hash`` returns and results record.
+The key is only an accelerator: any rewrite of a file changes its ctime (which no process can
+set back), so a cached content hash is never returned for bytes it was not computed from.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.atomic import atomic_write_frame, atomic_write_json
-from bench.config import to_dict
-from bench.constants import STEMS
+from bench.util.atomic import atomic_write_frame, atomic_write_json
+from sdcodec.core.dataclass_json import to_dict
+from sdcodec.core.constants import STEMS
 from bench.data.activity import activity, trim_bounds
 from bench.data.audio import read_audio_hashed
+from bench.data.clip_ids import clip_id
 from bench.data.cache import manifest_cache_dir
 from bench.data.dnr import Track, list_tracks, validate_track
+from bench.data.filestate import file_state
 from bench.data.protocol import Protocol, check_split, get_protocol
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Bumped when the manifest's rules or columns change, so that old caches are not reused.
 MANIFEST_VERSION = 1
@@ -64,21 +68,21 @@ def chunk_starts(trim_start: int, trim_end: int, chunk: int) -> list[int]:
     return list(range(trim_start, trim_end - chunk, chunk))
 
 
-def _fingerprint(tracks: list[Track]) -> list[tuple[str, int, int]]:
+def _fingerprint(tracks: list[Track]) -> list[tuple[str, int, int, int, int]]:
     files = []
     for track in tracks:
         for stem in STEMS:
             path = track.stem_path(stem)
             try:
-                stat = path.stat()
+                state = file_state(path)
             except FileNotFoundError:
                 raise DataError(path, f"missing stem {path.name}",
                                 "restore the file or remove the track folder") from None
-            files.append((f"{track.relative}/{path.name}", stat.st_size, stat.st_mtime_ns))
+            files.append((f"{track.relative}/{path.name}", *state))
     return files
 
 
-def _cache_key(protocol: Protocol, split: str, files: list[tuple[str, int, int]]) -> str:
+def _cache_key(protocol: Protocol, split: str, files: list[tuple[str, int, int, int, int]]) -> str:
     payload = {"version": MANIFEST_VERSION, "split": split, "protocol": to_dict(protocol),
                "files": files}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -116,7 +120,7 @@ def _track_rows(track: Track, protocol: Protocol, split: str,
     for index, start in enumerate(starts):
         inactive = [stem for stem in STEMS if not actives[stem][index]]
         rows.append({
-            "clip_id": f"{track.track_id}_{index}", "track_id": track.track_id,
+            "clip_id": clip_id(track.track_id, index), "track_id": track.track_id,
             "folder": track.relative, "chunk": index, "start": start, "frames": chunk,
             "start_s": start / rate, "duration_s": chunk / rate, "sample_rate": rate,
             "trim_start": trim_start, "trim_end": trim_end,

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bench.constants import DNR_SAMPLE_RATE, MODEL_SAMPLE_RATE
-from bench.errors import ConfigError
-from bench.registry import Registry
+from sdcodec.core.constants import DNR_SAMPLE_RATE, MODEL_SAMPLE_RATE
+from sdcodec.core.errors import ConfigError
+from sdcodec.core.registry import Registry
 
 #: The evaluation splits a protocol defines.
 SPLITS: tuple[str, ...] = ("val", "test")
@@ -63,7 +63,7 @@ class Protocol:
     model_sample_rate: int = MODEL_SAMPLE_RATE
 
     def __hash__(self) -> int:  # dict fields: hash the JSON form instead
-        from bench.config import config_hash
+        from sdcodec.core.dataclass_json import config_hash
 
         return hash(config_hash(self))
 

@@ -37,10 +37,10 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import sosfilt
 
-from bench.config import config_hash
-from bench.constants import DNR_SAMPLE_RATE, TRACKS
+from sdcodec.core.dataclass_json import config_hash
+from sdcodec.core.constants import DNR_SAMPLE_RATE, TRACKS
 from bench.data.cache import cache_root
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 #: Bumped when the generator changes on purpose. The cache key also holds ``generator_hash()``,
 #: so that a set cached by an older generator is never reused (version 1 was reused that way
@@ -352,8 +352,12 @@ def write_synthetic_dnr(out_dir: str | Path, config: SynthConfig = SynthConfig()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # spawn: the children never inherit the parent's threads (torch, pytest) mid-lock
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from bench.util.lifetime import die_with_parent
+
+    # spawn: the children never inherit the parent's threads (torch, pytest) mid-lock; they end
+    # with this process even when it is killed
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         for future in [pool.submit(_write_track, out, config, *job) for job in jobs]:
             future.result()
     return out

@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bench.errors import MetricError
-from bench.registry import Registry
+from sdcodec.core.errors import MetricError
+from sdcodec.core.registry import Registry
 
 #: Peak absolute amplitude (full scale 1.0) under which a zero-mean signal counts as silent:
 #: -120 dBFS, below the smallest step of 16-bit audio (about 3e-5).

@@ -13,7 +13,8 @@ keeps running inference while the pool scores earlier clips::
 The pool has one process per usable core by default (``os.sched_getaffinity``), each limited to
 one torch and one numba thread, warmed up before its first clip; ``workers=1`` scores in-process, with identical results (same code path, same
 float64 arithmetic). Processes are started with ``spawn`` (safe with CUDA and threads in the
-parent). A tqdm bar counts scored clips.
+parent). Workers end with the process that started them, even when it is killed with SIGKILL
+(``bench.util.lifetime.die_with_parent``). A tqdm bar counts scored clips.
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ def warm_up(names: Sequence[str]) -> None:
     score_job(job, names)
 
 
-def _init_worker(names: Sequence[str]) -> None:
-    """One thread per worker (torch, and numba, which visqol-python's kernels use): the pool is
-    the parallelism; then warm up."""
+def _init_worker(names: Sequence[str], parent_pid: int) -> None:
+    """Ends with ``parent_pid``; one thread per worker (torch, and numba, which visqol-python's
+    kernels use): the pool is the parallelism; then warm up."""
+    from bench.util.lifetime import die_with_parent
+
+    die_with_parent(parent_pid)
     import torch
 
     torch.set_num_threads(1)
@@ -128,7 +132,7 @@ class MetricPool:
 
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(self.names,))
+                initializer=_init_worker, initargs=(self.names, os.getpid()))
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:

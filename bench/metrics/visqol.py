@@ -39,8 +39,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bench.errors import MetricError
-from bench.quiet import quiet_native_stderr
+from sdcodec.core.errors import MetricError
+from bench.util.quiet import quiet_native_stderr
 from bench.metrics.base import ClipMetric, Unscorable, register, resample
 
 SPEECH_MODEL = "lattice_tcditugenmeetpackhref_ls2_nl60_lr12_bs2048_learn.005_ep2400_train1_7_raw.tflite"

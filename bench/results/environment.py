@@ -7,7 +7,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from bench.paths import REPO_ROOT
+from bench.results.paths import REPO_ROOT
 
 #: Packages whose versions are recorded with every run.
 RECORDED_PACKAGES = (

@@ -8,27 +8,37 @@ Layout of ``results/runs/<run id>/``::
                          per-clip rows, appended atomically as work finishes (one series per
                          writer: ranks of a distributed run write their own)
     clips.parquet        all rows, written when the run completes
-    summary.csv          mean / population std / counts per model, task, input, output, metric
+    summary.csv          mean / population std / counts per model, task, input, output, metric,
+                         and the bootstrap interval of each mean (settings also in the manifest's
+                         ``intervals``)
 
 A *unit* (model, task, clip id) is the grain of resumption: a part always holds complete units,
 so a run killed at any point resumes with exactly the units that have no rows yet.
+
+A row is unique per ``KEY_COLUMNS`` whatever happens: one process owns the folder at a time
+(``bench.results.lock``), and reading rows drops exact repeats (a unit written twice, as two
+runs into one folder did before the lock) and refuses two different results for one key, so a
+summary never counts a clip twice.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from bench.atomic import atomic_write_frame, atomic_write_json
-from bench.errors import BenchError
+from bench.util.atomic import atomic_write_frame, atomic_write_json
+from sdcodec.core.errors import BenchError
 
 #: Columns of a per-clip row. ``value`` is NaN exactly when ``skipped`` holds a reason.
 ROW_COLUMNS = ["model", "task", "input", "output", "clip_id", "metric", "value", "skipped"]
 UNIT_COLUMNS = ["model", "task", "clip_id"]
+#: What identifies a row: one value (or skip) per model, task, input, output, clip and metric.
+KEY_COLUMNS = ["model", "task", "input", "output", "clip_id", "metric"]
 
 
 def _now() -> str:
@@ -85,13 +95,17 @@ class RunStore:
     def complete(self, profile: dict[str, Any] | None = None) -> pd.DataFrame:
         """Writes ``clips.parquet`` and ``summary.csv``, marks the run complete (recording
         ``profile``, the evaluation's time per phase, when given); returns rows."""
+        from sdcodec.core.dataclass_json import to_dict
         from bench.results.summary import summarize
+        from bench.stats.bootstrap import BootstrapSettings
 
         rows = self.rows()
+        intervals = BootstrapSettings()
         atomic_write_frame(rows, self.run_dir / "clips.parquet")
-        atomic_write_frame(summarize(rows), self.run_dir / "summary.csv")
+        atomic_write_frame(summarize(rows, intervals), self.run_dir / "summary.csv")
         manifest = self.read_manifest()
-        manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)))
+        manifest.update(status="complete", completed_at=_now(), n_rows=int(len(rows)),
+                        intervals=to_dict(intervals))
         if profile is not None:
             manifest.setdefault("profiles", []).append(profile)
         self.write_manifest(manifest)
@@ -118,14 +132,14 @@ class RunStore:
 
     def rows(self) -> pd.DataFrame:
         """All rows written so far, in a deterministic order."""
-        parts = [pd.read_parquet(path) for path in self.part_files()]
+        parts = [pd.read_parquet(path).assign(_source=path.name) for path in self.part_files()]
         if not parts:
             return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object")
                                  for c in ROW_COLUMNS})
         rows = pd.concat(parts, ignore_index=True)
         rows["skipped"] = rows["skipped"].fillna("")
-        return rows.sort_values(["model", "task", "input", "output", "clip_id", "metric"],
-                                kind="stable").reset_index(drop=True)
+        rows = unique_rows(rows, self.parts_dir).drop(columns="_source")
+        return rows.sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
 
     def done_units(self) -> set[tuple[str, str, str]]:
         """(model, task, clip id) triples that already have rows."""
@@ -144,5 +158,29 @@ def load_rows(run: str | Path) -> pd.DataFrame:
     if final.is_file() and store.read_manifest().get("status") == "complete":
         rows = pd.read_parquet(final)
         rows["skipped"] = rows["skipped"].fillna("")
-        return rows
+        return unique_rows(rows, final)
     return store.rows()
+
+
+def unique_rows(rows: pd.DataFrame, source: str | Path) -> pd.DataFrame:
+    """``rows`` with one row per ``KEY_COLUMNS``: exact repeats are dropped (with a note on
+    stderr); two different results for one key raise ``BenchError`` naming the key (and the part
+    files, from a ``_source`` column when there is one). The first of the repeats is kept."""
+    repeated = rows.duplicated(KEY_COLUMNS, keep=False)
+    if not repeated.any():
+        return rows
+    distinct = rows[repeated].drop_duplicates(KEY_COLUMNS + ["value", "skipped"])
+    clashes = distinct[distinct.duplicated(KEY_COLUMNS, keep=False)]
+    if len(clashes):
+        first = clashes.iloc[0]
+        key = ", ".join(f"{c}={first[c]}" for c in KEY_COLUMNS)
+        same = clashes[(clashes[KEY_COLUMNS] == first[KEY_COLUMNS]).all(axis=1)]
+        where = (" in " + " and ".join(sorted(set(same["_source"])))) if "_source" in same else ""
+        raise BenchError(f"{source}: {clashes[KEY_COLUMNS].drop_duplicates().shape[0]} clip result(s) "
+                         f"were scored twice with different values (first: {key}{where}); a summary "
+                         "would count them twice: delete the parts of one of the runs (or the "
+                         "folder) and run again")
+    unique = rows.drop_duplicates(KEY_COLUMNS, keep="first")
+    print(f"note: {source}: dropped {len(rows) - len(unique)} repeated row(s) (the same clip "
+          "results written twice); each is counted once", file=sys.stderr)
+    return unique

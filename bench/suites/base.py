@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.registry import Registry
+from sdcodec.core.registry import Registry
 
 SUITES: Registry["Suite"] = Registry("suite")
 
@@ -17,7 +17,7 @@ SUITES: Registry["Suite"] = Registry("suite")
 class Suite:
     """A named benchmark.
 
-    ``tasks``: the clip-evaluation tasks (``bench.tasks.TASKS``) it runs on every model that can
+    ``tasks``: the clip-evaluation tasks (``bench.engine.tasks.TASKS``) it runs on every model that can
     do them. ``default_models``: model specs used when the user names none (``LABEL=PATH`` or an
     embedded default such as ``sdcodec-tiny``; a label may hold ``=``). ``layouts``: the table
     layouts ``bench run`` prints at the end and ``bench table`` renders for the suite's runs by
@@ -35,6 +35,11 @@ class Suite:
     runner: Callable[..., Any] | None = field(default=None, compare=False)
     #: Suites run in order by an aggregate suite (``all``).
     members: tuple[str, ...] = ()
+    #: Clips scored when ``--limit`` is not given (None: every clip), to keep a suite that
+    #: multiplies the work (rate-distortion: every operating point) quick by default.
+    default_limit: int | None = None
+    #: Figures (``bench.reporting.plots.PLOTS``) written to ``RUN/plots`` at the end of a run.
+    figures: tuple[str, ...] = ()
 
 
 def discover() -> Registry[Suite]:

@@ -31,7 +31,7 @@ SUITES.add("ood-coding", Suite(
 # Ablations: each variant's checkpoint through resynthesis and separation, shown in the ablation
 # table. The embedded defaults are tiny variants (4 codebooks, not the paper's 12), labelled for
 # what they are: a label gets the paper's published row only where it names one of the paper's
-# variants exactly (``bench.tables.paper_method``), so the tiny shared-codebook variants (S=1 and
+# variants exactly (``bench.reporting.tables.paper_method``), so the tiny shared-codebook variants (S=1 and
 # S=3 of 4, the analogues of S=4 and S=8 of 12) have none. Pass full-size checkpoints as
 # LABEL=PATH with the paper's names ('+ shared codebook (S=4)', ...) to compare with the paper.
 _ABLATION_TASKS = ("resynthesis", "separation")

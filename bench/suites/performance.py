@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from bench.atomic import atomic_write_frame
-from bench.config import to_dict
-from bench.paths import runs_dir
+from bench.util.atomic import atomic_write_frame
+from sdcodec.core.dataclass_json import to_dict
+from bench.results.paths import runs_dir
 from bench.results.environment import environment
+from bench.results.lock import RunLock
 from bench.results.store import RunStore
-from bench.runconfig import RunConfig
+from bench.engine.runconfig import RunConfig
 from bench.suites.base import SUITES, Suite
-
-#: Model families timed against descript-audio-codec (same encoder/decoder architecture).
-REFERENCE_FAMILIES = ("dac", "sdcodec")
 
 #: The throughput grid when the user gives none: (batch sizes, clip seconds, precisions).
 THROUGHPUT_DEFAULTS = {
@@ -27,18 +27,22 @@ THROUGHPUT_DEFAULTS = {
 }
 
 
-def _run_folder(suite: Suite, config: RunConfig, out, models, extra: dict) -> RunStore:
-    identity = {"config": to_dict(config), "models": [(m.label, m.checkpoint_hash) for m in models]}
+@contextlib.contextmanager
+def _run_folder(suite: Suite, config: RunConfig, out, models, extra: dict) -> Iterator[RunStore]:
+    """The suite's run folder, started afresh and owned by this process (``RunLock``) while the
+    ``with`` block measures."""
+    identity = {"config": to_dict(config), "models": [(m.label, m.identity) for m in models]}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
     run_dir = Path(out) if out else runs_dir() / f"{suite.name}-{digest}"
     store = RunStore(run_dir)
     manifest = {"config": to_dict(config), "suite": suite.name, "config_hash": digest,
                 "models": [m.describe() for m in models], "environment": environment(config.device),
                 **extra}
-    if store.exists():  # speed is re-measured, never resumed: start the folder afresh
-        store.manifest_path.unlink()
-    store.start(manifest)
-    return store
+    with RunLock(run_dir):
+        if store.exists():  # speed is re-measured, never resumed: start the folder afresh
+            store.manifest_path.unlink()
+        store.start(manifest)
+        yield store
 
 
 def _finish(store: RunStore, name: str, frame: pd.DataFrame) -> Path:
@@ -54,20 +58,19 @@ def _finish(store: RunStore, name: str, frame: pd.DataFrame) -> Path:
 
 def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = True,
                    echo: bool = True) -> Path:
-    """Times every model's stages over the grid; adds the reference DAC's speed and the ratio.
+    """Times every model's stages over the grid (``EvalModel.stages``, at the model's own rate),
+    plus whatever reference the model offers to be timed against (``reference_timings``).
 
-    A codec of the DAC family (DAC, SD-Codec) is also timed as descript-audio-codec's own
-    modules carrying the same weights (``reference_twin``). DAC's stages are its whole model
-    (``branch`` "all"). SD-Codec's encoder and decoder are DAC's architecture, but it quantizes
-    with one RVQ per track: its stages over every branch have no reference counterpart, so its
-    first branch is timed alone as well (encoder + that branch's RVQ; codes -> decoder; rows with
+    A codec of DAC's architecture (DAC, SD-Codec: ``bench.models.codecs``) is also timed as
+    descript-audio-codec's own modules carrying the same weights. DAC's stages are its whole
+    model (``branch`` "all"). SD-Codec quantizes with one RVQ per track: its stages over every
+    branch have no reference counterpart, so its first branch is timed alone as well (rows with
     ``branch`` = the track) and against the reference carrying that branch's weights.
     """
     from tqdm import tqdm
 
-    from bench.reference_dac import reference_stages, reference_twin
-    from bench.runner import resolve_models
-    from bench.throughput import throughput_row, time_call
+    from bench.engine.runner import resolve_models
+    from bench.suites.throughput import throughput_row, time_call
 
     device = torch.device(config.device)
     batches, seconds, precisions = THROUGHPUT_DEFAULTS["cuda" if device.type == "cuda" else "cpu"]
@@ -75,33 +78,21 @@ def run_throughput(suite: Suite, config: RunConfig, out=None, progress: bool = T
     seconds = config.clip_seconds or seconds
     precisions = config.precisions or precisions
     models = resolve_models(suite, config)
-    store = _run_folder(suite, config, out, models, {"grid": {
-        "batch_sizes": list(batches), "clip_seconds": list(seconds), "precisions": list(precisions)}})
-    rows = []
-    grid = [(m, p, b, s) for m in models for p in precisions for b in batches for s in seconds]
-    generator = torch.Generator().manual_seed(config.seed)
-    twins: dict[int, tuple[str, torch.nn.Module] | None] = {}
-    for model, precision, batch, clip in tqdm(grid, desc="throughput", disable=not progress):
-        audio = torch.randn(batch, 1, int(clip * model.sample_rate), generator=generator).to(device) * 0.1
-        implementations = [("sdbench", "all", model.stages(audio))]
-        if model.family in REFERENCE_FAMILIES:
-            if id(model) not in twins:
-                branch = model.model.branches[0]
-                twin = reference_twin(model.model, branch)
-                twins[id(model)] = None if twin is None else (branch, twin.to(device))
-            if twins[id(model)] is not None:
-                branch, twin = twins[id(model)]
-                scope = "all" if len(model.model.branches) == 1 else branch
-                if scope != "all":
-                    implementations.append(("sdbench", scope, model.stages(audio, [branch])))
-                implementations.append(("reference", scope, reference_stages(twin, audio)))
-        for implementation, scope, stages in implementations:
-            for stage, fn in stages.items():
-                timing = time_call(fn, device, precision)
-                rows.append(throughput_row(model.label, stage, str(device), precision, batch, clip,
-                                           timing, implementation, branch=scope))
-    frame = pd.DataFrame(rows)
-    run_dir = _finish(store, "throughput.csv", frame)
+    with _run_folder(suite, config, out, models, {"grid": {
+            "batch_sizes": list(batches), "clip_seconds": list(seconds), "precisions": list(precisions)}}) as store:
+        rows = []
+        grid = [(m, p, b, s) for m in models for p in precisions for b in batches for s in seconds]
+        generator = torch.Generator().manual_seed(config.seed)
+        for model, precision, batch, clip in tqdm(grid, desc="throughput", disable=not progress):
+            audio = torch.randn(batch, 1, int(clip * model.model_rate), generator=generator).to(device) * 0.1
+            implementations = [("sdbench", "all", model.stages(audio)), *model.reference_timings(audio)]
+            for implementation, scope, stages in implementations:
+                for stage, fn in stages.items():
+                    timing = time_call(fn, device, precision)
+                    rows.append(throughput_row(model.label, stage, str(device), precision, batch, clip,
+                                               timing, implementation, branch=scope))
+        frame = pd.DataFrame(rows)
+        run_dir = _finish(store, "throughput.csv", frame)
     if echo:
         print(format_throughput(frame))
         print(f"results: {run_dir}")
@@ -140,48 +131,49 @@ def format_throughput(frame: pd.DataFrame) -> str:
 
 def run_bitrate(suite: Suite, config: RunConfig, out=None, progress: bool = True,
                 echo: bool = True) -> Path:
-    """Nominal bitrate from each codec's configuration and measured bitrate of its codes on the
-    evaluation clips' mixtures (entropy, perplexity and utilisation per codebook)."""
+    """Nominal bitrate of each codec (``nominal_kbps`` per stream) and measured bitrate of its
+    codes on the evaluation clips' mixtures (entropy, perplexity and utilisation per codebook):
+    any ``bench.api.CodeStreams`` codec."""
     from torch.utils.data import DataLoader
     from tqdm import tqdm
 
     from bench.data.eval_clips import EvalClips, collate
     from bench.data.manifest import build_manifest
     from bench.data.synth import default_synth_root
-    from bench.runner import resolve_models
-    from sdcodec.bitrate import code_statistics, nominal_bitrate
+    from bench.engine.runner import resolve_models
+    from sdcodec.bitrate import code_statistics
 
     root = Path(config.data) if config.data else default_synth_root()
     manifest = build_manifest(root, config.split, config.protocol)
     if config.limit is not None:
         manifest = manifest.iloc[: config.limit]
     models = resolve_models(suite, config)
-    store = _run_folder(suite, config, out, models, {"dataset": {
-        "root": str(root), "split": config.split, "protocol": config.protocol, "n_clips": len(manifest)}})
-    rows = []
-    clips = EvalClips(manifest, root)
-    for model in models:
-        codes: dict[str, list[torch.Tensor]] = {}
-        loader = DataLoader(clips, batch_size=config.batch_size, collate_fn=collate,
-                            num_workers=config.loader_workers)
-        with torch.inference_mode():
-            for batch in tqdm(loader, desc=f"{model.label} codes", disable=not progress):
-                for branch, c in model.encode_codes(batch["mix"].to(model.device)).items():
-                    codes.setdefault(branch, []).append(c.cpu())
-        cfg = model.model.config
-        nominal = nominal_bitrate(model.model)
-        for branch, chunks in codes.items():
-            stats = code_statistics(chunks, cfg.codebook_size, cfg.frame_rate)
-            for index, (entropy, perplexity, use) in enumerate(
-                    zip(stats.entropy_bits, stats.perplexity, stats.utilisation)):
-                rows.append({"model": model.label, "branch": branch, "codebook": index,
-                             "entropy_bits": entropy, "perplexity": perplexity, "utilisation": use,
-                             "nominal_bits": float(torch.log2(torch.tensor(float(cfg.codebook_size)))),
-                             "frame_rate": stats.frame_rate, "n_frames": stats.n_frames,
-                             "nominal_branch_kbps": nominal.per_branch_bps / 1000,
-                             "measured_branch_kbps": stats.measured_bps / 1000})
-    frame = pd.DataFrame(rows)
-    run_dir = _finish(store, "bitrate.csv", frame)
+    with _run_folder(suite, config, out, models, {"dataset": {
+            "root": str(root), "split": config.split, "protocol": config.protocol, "n_clips": len(manifest)}}) as store:
+        rows = []
+        clips = EvalClips(manifest, root)
+        for model in models:
+            codes: dict[str, list[torch.Tensor]] = {}
+            loader = DataLoader(clips, batch_size=config.batch_size, collate_fn=collate,
+                                num_workers=config.loader_workers)
+            with torch.inference_mode():
+                for batch in tqdm(loader, desc=f"{model.label} codes", disable=not progress):
+                    for branch, c in model.encode_codes(batch["mix"].to(model.device)).items():
+                        codes.setdefault(branch, []).append(c.cpu())
+            codec = model.impl  # a bench.api.CodeStreams codec (the suite's requirement)
+            for branch, chunks in codes.items():
+                stats = code_statistics(chunks, codec.codebook_size, codec.frame_rate)
+                nominal = codec.nominal_kbps(track=branch if branch in model.tracks else None)
+                for index, (entropy, perplexity, use) in enumerate(
+                        zip(stats.entropy_bits, stats.perplexity, stats.utilisation)):
+                    rows.append({"model": model.label, "branch": branch, "codebook": index,
+                                 "entropy_bits": entropy, "perplexity": perplexity, "utilisation": use,
+                                 "nominal_bits": float(torch.log2(torch.tensor(float(codec.codebook_size)))),
+                                 "frame_rate": stats.frame_rate, "n_frames": stats.n_frames,
+                                 "nominal_branch_kbps": nominal,
+                                 "measured_branch_kbps": stats.measured_bps / 1000})
+        frame = pd.DataFrame(rows)
+        run_dir = _finish(store, "bitrate.csv", frame)
     if echo:
         print(format_bitrate(frame))
         print(f"results: {run_dir}")
@@ -227,5 +219,5 @@ SUITES.add("bitrate", Suite(
 SUITES.add("all", Suite(
     "all", "Every suite in turn.",
     members=("resynthesis", "separation", "ablation-shared-codebook", "ablation-separation-enhance",
-             "ablation-init-dac", "ood-coding", "bitrate", "throughput"),
+             "ablation-init-dac", "ood-coding", "rate-distortion", "bitrate", "throughput"),
 ))

@@ -6,7 +6,7 @@ the ``tiny`` SD-Codec ablation variants (``EMBEDDED``) that the ablation suites 
 ``sdcodec.checkpoint.load_model`` reads it); ``default_info(family)`` is its JSON sidecar
 (``<family>-tiny.json``: training configuration, training-data hash, file hash, held-out scores,
 training time and machine). They are toy models, for examples and tests, not the paper's.
-Retrain them with ``bench train --defaults`` (``sdcodec.train.defaults``).
+Retrain them with ``bench train --defaults`` (``bench.train.defaults``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 
 #: The folder holding the shipped files.
 PRETRAINED_DIR: Path = Path(__file__).resolve().parent
@@ -28,7 +28,7 @@ DEFAULT_FAMILIES: tuple[str, ...] = ("sdcodec", "dac", "tdanet")
 @dataclass(frozen=True)
 class EmbeddedModel:
     """A shipped checkpoint ``<name>.pt``: its model family and the named training configuration
-    (``sdcodec.train.config.TRAIN_CONFIGS``) that ``bench train --defaults`` trains it with."""
+    (``bench.train.config.TRAIN_CONFIGS``) that ``bench train --defaults`` trains it with."""
 
     name: str
     family: str

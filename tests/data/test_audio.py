@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from bench.data.audio import audio_info, read_audio, read_audio_hashed
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 
 @pytest.fixture

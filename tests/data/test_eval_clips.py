@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from bench.data.eval_clips import EvalClips, collate
 from bench.data.manifest import build_manifest
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 from .conftest import SR, noise, three_stems
 

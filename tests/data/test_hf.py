@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from bench.data.hf import load_dnr
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from pathlib import Path
 
 import librosa
@@ -12,7 +14,7 @@ import soundfile as sf
 
 import bench.data.manifest as manifest_module
 from bench.data.manifest import build_manifest, chunk_starts, dataset_hash, manifest_details, manifest_summary
-from bench.errors import DataError
+from sdcodec.core.errors import DataError
 
 from .conftest import SR, noise, three_stems
 
@@ -127,6 +129,35 @@ def test_content_hash_follows_the_bytes(make_dnr, tmp_path: Path) -> None:
     sf.write(path, audio, SR, subtype="FLOAT")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert dataset_hash(one, "val", "corrected") != dataset_hash(two, "val", "corrected")
+
+
+def _overwrite_same_size_keeping_mtime(path: Path, how: str) -> None:
+    """New audio of the same size in ``path``, its mtime (and atime) put back: in place, or
+    written beside it and renamed over it (a new inode)."""
+    before = path.stat()
+    audio, _ = sf.read(path, dtype="float32")
+    time.sleep(0.02)  # past the kernel's timestamp tick, as any real rewrite after a read is
+    target = path.with_name("new.wav") if how == "rename" else path
+    sf.write(target, -audio[::-1], SR, subtype="FLOAT")
+    if how == "rename":
+        os.replace(target, path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("how", ["in place", "rename"])
+def test_same_size_rewrite_with_mtime_put_back_is_noticed(make_dnr, tmp_path: Path, how: str) -> None:
+    """The cached content hash is never stale: a same-size overwrite whose mtime is restored
+    changes the dataset hash, which then equals the hash computed without any cache."""
+    root = make_dnr({"cv": {"1": three_stems(11.0, seed=12), "2": three_stems(11.0, seed=13)}})
+    cached = dataset_hash(root, "val", "corrected")
+    _overwrite_same_size_keeping_mtime(root / "cv" / "2" / "speech.wav", how)
+    fresh = dataset_hash(root, "val", "corrected", cache_dir=tmp_path / "fresh-cache")
+    assert fresh != cached
+    assert dataset_hash(root, "val", "corrected") == fresh
+    _, meta = manifest_details(root, "val", "corrected")
+    assert meta["files"]["cv/2/speech.wav"] == hashlib.sha256((root / "cv" / "2" / "speech.wav").read_bytes()).hexdigest()
 
 
 def test_cache_location(make_dnr, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache: Path) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.config import from_dict, to_dict
+from sdcodec.core.dataclass_json import from_dict, to_dict
 from bench.data.protocol import PROTOCOLS, Protocol, get_protocol
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 
 
 def test_authors_reads_cv_for_both_splits_corrected_reads_tt_for_test() -> None:

@@ -8,7 +8,7 @@ import warnings
 import pytest
 import torch
 
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.errors import CheckpointError, ConfigError
 from sdcodec.discriminator import Discriminator, DiscriminatorConfig, load_discriminator_state
 from sdcodec.losses.adversarial import (
     discriminator_loss,

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from bench.cli import main
-from bench.paths import reference_dir
+from bench.results.paths import reference_dir
 
 REPO = Path(__file__).resolve().parents[2]
 #: A quick evaluation: SI-SDR only (no ViSQOL pool), the first clips of the test split.
@@ -165,15 +165,15 @@ def test_throughput_suite_on_cpu_with_reference_ratio(tmp_path) -> None:
 def test_reference_twin_of_a_folded_model_is_exact() -> None:
     """The throughput ratio compares like with like: the reference DAC built from our (weight-norm
     folded) evaluation model computes the same audio."""
-    from bench.adapters.base import load_eval_model
-    from bench.reference_dac import reference_twin
+    from bench.models import load_eval_model
+    from bench.models.reference_dac import reference_twin
 
     model = load_eval_model("DAC=preset:dac/tiny")
-    twin = reference_twin(model.model)
+    twin = reference_twin(model.impl.model)
     assert twin is not None
     audio = torch.randn(2, 1, 8000, generator=torch.Generator().manual_seed(1)) * 0.1
     with torch.inference_mode():
-        ours = model.model.decode(model.model.encode(audio))
+        ours = model.impl.model.decode(model.impl.model.encode(audio))
         theirs = twin.decoder(twin.encoder(audio))
     assert torch.allclose(ours, theirs, atol=1e-6)
 

@@ -8,11 +8,12 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from bench.adapters.base import EvalModel
-from bench.evaluate import evaluate
+from bench.api import Codec
+from bench.models import EvalModel
+from bench.engine.evaluate import evaluate
 from bench.results.store import RunStore
-from bench.scoring import Scorer
-from bench.tasks import ALL_INACTIVE, INACTIVE, TASKS
+from bench.engine.scoring import Scorer
+from bench.engine.tasks import ALL_INACTIVE, INACTIVE, TASKS
 
 TRACKS = ("speech", "music", "sfx")
 
@@ -47,35 +48,30 @@ def collate(items: list[dict]) -> dict:
     return out
 
 
-class Gain(nn.Module):
+class FakeCodec(Codec, nn.Module):
+    """Resynthesis adds a known distortion (a gain and a one-sample echo)."""
+
     sample_rate = 16000
-    tracks = TRACKS
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gain = nn.Parameter(torch.tensor(0.9))
-
-
-class FakeCodec(EvalModel):
-    """Resynthesis adds a known distortion; separation returns scaled stems (from the batch)."""
-
-    family = "fake"
-    tasks = frozenset({"resynthesis"})
     calls = 0
 
-    def resynthesize(self, audio: torch.Tensor, track: str) -> torch.Tensor:
+    def __init__(self) -> None:
+        nn.Module.__init__(self)
+        self.gain = nn.Parameter(torch.tensor(0.9))
+
+    def resynthesize(self, audio: torch.Tensor, *, track=None, n_quantizers=None) -> torch.Tensor:
         FakeCodec.calls += audio.shape[0]  # clips coded
-        return self.model.gain * audio + 0.1 * torch.roll(audio, 1, -1)
+        return self.gain * audio + 0.1 * torch.roll(audio, 1, -1)
 
 
-def run(tmp_path, store=None, **kwargs):
+def run(tmp_path, store=None, model=None, task="resynthesis", **kwargs):
+    """``task`` of ``model`` (default: a ``FakeCodec``) on ``Clips``, SI-SDR only, batches of 2."""
     store = store or RunStore(tmp_path / "run")
-    store.start({"config_hash": "h"})
-    model = FakeCodec(Gain(), "Fake", "-", "-")
+    model = model or EvalModel(FakeCodec(), "Fake")
+    store.start({"config_hash": "h", "models": [model.describe()]})
     clips = Clips()
     ids = [c["clip_id"] for c in clips.items]
     with Scorer(workers=1) as scorer:
-        evaluate(store, [model], ["resynthesis"], clips, ids, lambda t: ("si_sdr",), scorer,
+        evaluate(store, [model], [task], clips, ids, lambda t: ("si_sdr",), scorer,
                  batch_size=2, collate_fn=collate, progress=False, **kwargs)
     return store
 
@@ -102,23 +98,29 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_after_kill_loses_and_recomputes_nothing(tmp_path, monkeypatch) -> None:
-    full = run(tmp_path / "a").complete()
-    # kill the run after two batches have been written
+def killed_after(parts: int, folder, start, monkeypatch) -> RunStore:
+    """The store of ``folder`` that ``start()`` (a ``run`` into ``folder``) left when it was
+    killed after writing ``parts`` parts."""
     original = RunStore.append
     written = {"n": 0}
 
     def append_then_die(self, rows):
-        if written["n"] == 2:
+        if written["n"] == parts:
             raise Interrupt
         written["n"] += 1
         return original(self, rows)
 
     monkeypatch.setattr(RunStore, "append", append_then_die)
     with pytest.raises(Interrupt):
-        run(tmp_path / "b")
+        start()
     monkeypatch.setattr(RunStore, "append", original)
-    store = RunStore(tmp_path / "b" / "run")
+    return RunStore(folder / "run")
+
+
+def test_resume_after_kill_loses_and_recomputes_nothing(tmp_path, monkeypatch) -> None:
+    full = run(tmp_path / "a").complete()
+    # kill the run after two batches have been written
+    store = killed_after(2, tmp_path / "b", lambda: run(tmp_path / "b"), monkeypatch)
     assert len(store.done_units()) == 4  # two batches of two clips survived the kill
     FakeCodec.calls = 0
     resumed = run(tmp_path / "b", store=store).complete()
@@ -139,3 +141,38 @@ def test_sharded_batches_cover_every_clip_once(tmp_path) -> None:
 
 def test_tasks_registered() -> None:
     assert {"resynthesis", "separation", "separation-mask", "ood-coding"} <= set(TASKS.names())
+
+
+class Fragile(FakeCodec):
+    """Raises on any batch of more than one clip, and on clip c3 whatever the batch."""
+
+    def __init__(self, c3: torch.Tensor) -> None:
+        super().__init__()
+        self.c3 = c3
+
+    def resynthesize(self, audio: torch.Tensor, *, track=None, n_quantizers=None) -> torch.Tensor:
+        if audio.shape[0] > 1:
+            raise RuntimeError("out of memory (a batch too large)")
+        if track is None and torch.equal(audio[0], self.c3):
+            raise ValueError("cannot code this clip")
+        return super().resynthesize(audio, track=track)
+
+
+def test_a_model_failing_on_a_batch_is_run_clip_by_clip_and_a_failing_clip_is_skipped(tmp_path) -> None:
+    full = run(tmp_path / "a").complete()
+    clips = Clips()
+    store = RunStore(tmp_path / "b" / "run")
+    store.start({"config_hash": "h"})
+    with Scorer(workers=1) as scorer:
+        done = evaluate(store, [EvalModel(Fragile(clips.items[3]["mix"]), "Fake")], ["resynthesis"], clips,
+                        [c["clip_id"] for c in clips.items], lambda t: ("si_sdr",), scorer, batch_size=2,
+                        collate_fn=collate, progress=False)
+    rows = store.complete()
+    assert done == 7 and len(rows) == len(full)
+    failed = rows[rows.clip_id == "c3"]
+    assert (failed["skipped"] == "model error: resynthesize raised ValueError: cannot code this clip").all()
+    assert failed["value"].isna().all() and len(failed) == 4  # every output of the clip
+    others = ["model", "task", "input", "output", "clip_id", "metric"]
+    kept, expected = rows[rows.clip_id != "c3"], full[full.clip_id != "c3"]
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True)[others + ["value", "skipped"]],
+                                  expected.reset_index(drop=True)[others + ["value", "skipped"]])

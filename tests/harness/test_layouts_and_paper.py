@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from bench.cli import main
-from bench.paper import paper_summary
-from bench.paths import REPO_ROOT, paper_dir, reference_dir, runs_dir
+from bench.results.paper import paper_summary
+from bench.results.paths import REPO_ROOT, paper_dir, reference_dir, runs_dir
 from bench.results.store import RunStore
 from bench.results.summary import summarize
-from bench.tables import TABLE_LAYOUTS, build_rows, render_csv, render_latex, render_markdown
+from bench.reporting.tables import TABLE_LAYOUTS, build_rows, render_csv, render_latex, render_markdown
 
 TRACKS = ("speech", "music", "sfx")
 #: The tiny ablation labels: two of them are the paper's variants, the shared-codebook ones not.
@@ -139,7 +139,7 @@ def test_ablation_paper_rows_only_for_the_papers_variants() -> None:
 
 
 def test_ablation_suites_default_to_the_tiny_variants_with_honest_labels() -> None:
-    from bench.adapters.base import parse_model_spec as split_model_spec
+    from bench.models import parse_model_spec as split_model_spec
     from bench.suites import SUITES, discover
 
     discover()
@@ -170,7 +170,7 @@ def test_all_suite_runs_every_other_suite() -> None:
 
 
 def test_model_specs_split_where_a_checkpoint_follows(tmp_path) -> None:
-    from bench.adapters.base import parse_model_spec as split_model_spec
+    from bench.models import parse_model_spec as split_model_spec
 
     odd = tmp_path / "lr=1e-3"
     odd.mkdir()
@@ -211,7 +211,7 @@ def test_paper_numbers_resolve_from_the_repository_when_results_move(tmp_path, m
 
 
 def test_missing_paper_file_is_a_one_line_error(tmp_path, monkeypatch, capsys) -> None:
-    from bench import paths
+    from bench.results import paths
 
     run = make_run(tmp_path / "run", "resynthesis", eval_rows(["SD-Codec"], tasks=("resynthesis",)))
     fake_repo = tmp_path / "repo"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.evaluate import PHASES
-from bench.runconfig import RunConfig
-from bench.runner import run_suite
+from bench.engine.evaluate import PHASES
+from bench.engine.runconfig import RunConfig
+from bench.engine.runner import run_suite
 
 CLIPS = 4
 

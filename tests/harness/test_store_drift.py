@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bench.drift import compare, parse_tolerances
-from bench.errors import BenchError
+from bench.results.drift import compare, parse_tolerances
+from sdcodec.core.errors import BenchError
 from bench.results.store import RunStore
 from bench.results.summary import summarize
 

@@ -8,9 +8,9 @@ import statistics
 
 import pandas as pd
 
-from bench.paper import paper_summary
+from bench.results.paper import paper_summary
 from bench.results.summary import summarize
-from bench.tables import TABLE_LAYOUTS, build_rows, render_csv, render_latex, render_markdown
+from bench.reporting.tables import TABLE_LAYOUTS, build_rows, render_csv, render_latex, render_markdown
 
 
 def test_summary_matches_population_statistics(rows: pd.DataFrame) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.errors import ConfigError, MetricError
+from sdcodec.core.errors import ConfigError, MetricError
 from bench.metrics import METRICS, MetricValue, get_metric, score_batch, score_clip
 
 TENSOR_METRICS = ["si_sdr", "si_sdri", "stft_distance", "mel_distance", "mel_distance_authors"]

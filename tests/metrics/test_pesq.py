@@ -9,7 +9,7 @@ import pesq
 import pytest
 import soxr
 
-from bench.errors import MetricError
+from sdcodec.core.errors import MetricError
 from bench.metrics import get_metric, score_clip
 
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from bench.errors import ConfigError, MetricError
+from sdcodec.core.errors import ConfigError, MetricError
 from bench.metrics import MetricPool, MetricValue, ScoreJob, score_job, score_many
 from bench.metrics.pool import usable_cores
 

@@ -106,7 +106,7 @@ def test_conformance_replay_reproduces_googles_identity_case(speech, tmp_path):
 def test_a_missing_lattice_runtime_is_a_clear_error_before_any_worker_starts(monkeypatch):
     import builtins
 
-    from bench.errors import MetricError
+    from sdcodec.core.errors import MetricError
     from bench.metrics import MetricPool
 
     real_import = builtins.__import__
@@ -134,7 +134,7 @@ def test_docs_state_the_measured_conformance_and_no_more(speech, tmp_path):
     import soundfile as sf
 
     from bench.metrics.visqol_conformance import MEASURED_DIFFERENCES, TOLERANCE, agreement, agreement_lines, run
-    from bench.paths import REPO_ROOT
+    from bench.results.paths import REPO_ROOT
 
     assert set(MEASURED_DIFFERENCES) == {case.name for case in CASES}
     metrics_doc = (REPO_ROOT / "docs" / "metrics.md").read_text()

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from baselines.dac import DAC, DACConfig
-from bench.config import replace
+from sdcodec.core.dataclass_json import replace
 from sdcodec.checkpoint import load_model, save_model
 
 TOL = 1e-5

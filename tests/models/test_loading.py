@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from baselines.dac import DAC, DAC_PRESETS
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 from sdcodec.checkpoint import load_model, save_model
 from sdcodec.config import sdcodec_preset
 from sdcodec.init_dac import init_from_dac
@@ -143,7 +143,7 @@ def test_yaml_that_disagrees_with_the_tensors_names_the_keys(shared2, tmp_path):
 
 def test_project_checkpoint_with_missing_and_unexpected_keys(shared2, tmp_path):
     path = save_model(shared2, "sdcodec", shared2.config, tmp_path / "model.pt")
-    payload = torch.load(path, weights_only=False)
+    payload = torch.load(path, weights_only=True)
     del payload["state_dict"]["decoder.model.0.bias"]
     payload["state_dict"]["decoder.extra.weight"] = torch.zeros(1)
     torch.save(payload, path)

@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 import torch
 
-from bench.adapters.base import for_inference
-from bench.adapters.codecs import SDCodecAdapter
+from bench.models import EvalModel
+from bench.models.checkpoints import for_inference
+from bench.models.codecs import FamilyCodec
 from bench.cli import main
-from bench.reference_dac import reference_stages, reference_twin
+from bench.models.reference_dac import reference_stages, reference_twin
 from sdcodec.config import sdcodec_preset
 from sdcodec.model import SDCodec
 
@@ -26,7 +27,7 @@ from sdcodec.model import SDCodec
 def test_reference_twin_computes_one_sdcodec_branch(perturbed, shared, branch):
     torch.manual_seed(shared)
     model = for_inference(perturbed(SDCodec(sdcodec_preset("tiny", shared_codebooks=shared)), seed=40 + shared))
-    adapter = SDCodecAdapter(model, "SD-Codec", "memory", "none")
+    adapter = EvalModel(FamilyCodec(model), "SD-Codec")
     twin = reference_twin(model, branch)
     assert twin is not None, "descript-audio-codec is a test dependency"
     audio = 0.2 * torch.randn(2, 1, 4010, generator=torch.Generator().manual_seed(8))  # not whole frames

@@ -4,7 +4,7 @@ DAC 16 kHz (74.18 M parameters, random weights: speed does not depend on their v
 audio, batch 1, CPU fp32; ours as the benchmark runs it (weight norm folded, in-place Snake),
 the reference as published (weight norm recomputed per call, ``torch.jit.script`` Snake) except
 its transposed convolutions, which run the same oneDNN-free kernel as ours
-(``bench.reference_dac.reference_twin``; oneDNN's gets some samples wrong on several threads).
+(``bench.models.reference_dac.reference_twin``; oneDNN's gets some samples wrong on several threads).
 
 The two are interleaved, one reference call before each of our calls (pytest-benchmark times
 ours; the reference is timed in the benchmark's untimed ``setup``), so load from other processes
@@ -37,8 +37,8 @@ import time
 import pytest
 import torch
 
-from bench.adapters.base import load_eval_model
-from bench.reference_dac import reference_stages, reference_twin
+from bench.models import load_eval_model
+from bench.models.reference_dac import reference_stages, reference_twin
 
 #: Ours may not be slower than the reference (ratio of interleaved medians; see the docstring).
 MIN_RATIO = 1.0
@@ -49,7 +49,7 @@ ROUNDS = 9
 def models():
     torch.manual_seed(0)
     ours = load_eval_model("DAC=preset:dac/16k")
-    reference = reference_twin(ours.model)
+    reference = reference_twin(ours.impl.model)
     assert reference is not None, "descript-audio-codec is a test dependency"
     audio = 0.1 * torch.randn(1, 1, 16000, generator=torch.Generator().manual_seed(0))
     return ours.stages(audio), reference_stages(reference, audio)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 from sdcodec.config import SDCODEC_PRESETS, sdcodec_preset
 from sdcodec.model import SDCodec
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.adapters.codecs import SDCodecAdapter
+from bench.models.codecs import FamilyCodec
 from sdcodec.config import sdcodec_preset
 from sdcodec.model import SDCodec
 
@@ -122,7 +122,7 @@ def test_codes_decode_through_from_codes_to_exactly_the_same_audio(model, clip, 
         partial = model.from_codes({"sfx": quantized["sfx"].codes[:, : N - 1]})["sfx"]
         assert torch.equal(partial, model.quantize(latent, "sfx", N - 1).z_q)
     # the transmitted code streams (what a receiver gets) decode to the evaluate path's mixture
-    adapter = SDCodecAdapter(model, "SD-Codec", "memory", "none")
+    adapter = FamilyCodec(model)
     with torch.inference_mode():
         codes = adapter.encode_codes(clip)
         assert set(codes) == set(TRACKS) and all(c.shape == (2, N, 200) for c in codes.values())

@@ -1,4 +1,4 @@
-"""``bench.throughput`` on the CPU: peak memory is measured there too (MiB, the call's working
+"""``bench.suites.throughput`` on the CPU: peak memory is measured there too (MiB, the call's working
 memory from the profiler's allocation events), exactly for known allocations, positive and
 growing with the batch for a codec stage."""
 
@@ -8,8 +8,8 @@ import math
 
 import torch
 
-from bench.adapters.base import load_eval_model
-from bench.throughput import cpu_peak_memory_bytes, throughput_row, time_call
+from bench.models import load_eval_model
+from bench.suites.throughput import cpu_peak_memory_bytes, throughput_row, time_call
 
 MIB = 2**20
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from bench.config import replace
-from bench.errors import CheckpointError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.errors import CheckpointError
 from baselines.tdanet import TDANET_PRESETS, TDANet, TDANetFamily
 from sdcodec.checkpoint import load_model, save_model
 from sdcodec.families import load_families
@@ -111,11 +111,30 @@ def test_recorded_source_count_of_a_training_config_is_still_checked(tmp_path: P
 def test_look2hear_lightning_checkpoint_infers_variant_and_blocks(tmp_path: Path) -> None:
     state = random_look2hear_state(_tiny_shapes(), TINY.in_channels)
     path = tmp_path / "epoch=9.ckpt"
+    weights = [torch.nn.Parameter(v.clone()) for v in list(state.values())[:2]]
+    optimizer = torch.optim.Adam(weights, lr=1e-3)
+    sum(w.sum() for w in weights).backward()
+    optimizer.step()
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=10)
+    plateau.step(1.0)
+    # the entries a Lightning 1.9 checkpoint of AudioLightningModule holds: all weights-only readable
     torch.save({"state_dict": {f"audio_model.{k}": v for k, v in state.items()},
                 "training_config": {"audionet": {"audionet_name": "TDANet",
                                                  "audionet_config": {"num_blocks": 7, "num_sources": 3}},
                                     "datamodule": {"data_config": {"sample_rate": 16000}}},
-                "epoch": 9}, path)
+                "epoch": 9, "global_step": 900, "pytorch-lightning_version": "1.9.5",
+                "optimizer_states": [optimizer.state_dict()], "lr_schedulers": [plateau.state_dict()],
+                "callbacks": {"ModelCheckpoint{'monitor': 'val_loss/dataloader_idx_0', 'mode': 'min'}": {
+                    "monitor": "val_loss/dataloader_idx_0", "best_model_score": torch.tensor(-12.5),
+                    "best_model_path": "/exp/epoch=9.ckpt", "best_k_models": {"/exp/epoch=9.ckpt": torch.tensor(-12.5)},
+                    "dirpath": "/exp"},
+                    "EarlyStopping{'monitor': 'val_loss/dataloader_idx_0', 'mode': 'min'}": {
+                    "wait_count": 0, "stopped_epoch": 0, "best_score": torch.tensor(-12.5), "patience": 30}},
+                "loops": {"fit_loop": {"state_dict": {}, "epoch_progress": {"total": {"ready": 10, "completed": 9}}}},
+                "hparams_name": "config",
+                "hyper_parameters": {"audionet_audionet_name": "TDANet", "optimizer_lr": 0.001,
+                                     "datamodule_data_config_segment": 4.0, "training_gpus": torch.tensor([0, 1])}},
+               path)
     model = load_model(path)
     assert model.config.num_blocks == 7
     assert (model.config.global_fusion, model.config.top_down_start, model.config.attention_axis) == \

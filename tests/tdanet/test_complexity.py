@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from bench.config import replace
+from sdcodec.core.dataclass_json import replace
 from baselines.tdanet import TDANET_PRESETS, TDANet, TDANetFamily
 from baselines.tdanet.family import measure_complexity
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bench.errors import ConfigError
+from sdcodec.core.errors import ConfigError
 from baselines.tdanet import neg_si_sdr, si_sdr_per_source
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.config import replace
-from bench.constants import TRACKS
-from bench.errors import ConfigError
+from sdcodec.core.dataclass_json import replace
+from sdcodec.core.constants import TRACKS
+from sdcodec.core.errors import ConfigError
 from baselines.tdanet import TDANET_PRESETS, TDANet, TDANetConfig, neg_si_sdr
 
 

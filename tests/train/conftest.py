@@ -38,7 +38,7 @@ def sources_override(root: Path) -> str:
 def quick_config(small_dnr):
     """``quick_config(family, *overrides)``: the ``tiny`` configuration shrunk to seconds per run
     (batch 2 of 0.5 s, log every step) on the small folder."""
-    from sdcodec.train.config import apply_overrides, named_config
+    from bench.train.config import apply_overrides, named_config
 
     def make(family: str, *overrides: str):
         base = ["total_steps=4", "batch_size=2", "log_every=1", "data.segment_seconds=0.5",

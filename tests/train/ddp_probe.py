@@ -30,7 +30,7 @@ def _broadcast_rank0(state, bucket):  # unannotated: DDP checks annotations, and
 
 def _break(mode: str) -> None:
     """Makes every DDP-wrapped part of the run misbehave as ``mode`` says."""
-    from sdcodec.train import runtime
+    from bench.train import runtime
 
     wrap = runtime.Runtime.wrap
 
@@ -60,7 +60,7 @@ class Recorder:
         self._handles: list[Any] = []
 
     def __enter__(self) -> "Recorder":
-        from sdcodec.train import runtime
+        from bench.train import runtime
 
         self._handles.append(register_optimizer_step_pre_hook(self._grads))
         mean = runtime.Runtime.mean_over_ranks

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.constants import TRACKS
+from sdcodec.core.constants import TRACKS
 
 
 def _signal(kind: int, n: int, sr: int, g: torch.Generator) -> torch.Tensor:

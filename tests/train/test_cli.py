@@ -6,7 +6,7 @@ import json
 
 from bench.cli import main
 
-from conftest import sources_override
+from .conftest import sources_override
 
 
 def test_show_list_and_errors(capsys):

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.errors import ConfigError
-from sdcodec.train.config import (
+from sdcodec.core.errors import ConfigError
+from bench.train.config import (
     TRAIN_CONFIGS,
     apply_overrides,
     config_from_json,
     config_to_json,
     named_config,
 )
-from sdcodec.train.schedule import lr_factor
+from bench.train.schedule import lr_factor
 
 
 def test_paper_config_is_the_authors_recipe():

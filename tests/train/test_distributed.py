@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 import torch
 
-import ddp_probe
-from conftest import sources_override
+from . import ddp_probe
+from .conftest import sources_override
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,8 +69,8 @@ def _own_gradients(small_dnr: Path, tmp_path: Path, discriminator_step: list[tor
     discriminator updated with ``discriminator_step`` (the two-process run's synchronised
     gradients): the generator's gradient depends on the updated discriminator, so rank r's own
     generator gradient is the one computed after that same update."""
-    from sdcodec.train.config import apply_overrides, named_config
-    from sdcodec.train.loop import default_batches, train
+    from bench.train.config import apply_overrides, named_config
+    from bench.train.loop import default_batches, train
 
     config = apply_overrides(named_config("tiny", "sdcodec"), ["total_steps=1", *OVERRIDES, sources_override(small_dnr)])
     records, before = [], torch.get_num_threads()
@@ -142,7 +142,7 @@ F64_TOL = 1e-9
 
 def _float64_rows(rank: int, world: int) -> Callable[..., Any]:
     """A batches factory: rank ``rank``'s rows of ``world`` (whatever the loop asks), in float64."""
-    from sdcodec.train.loop import default_batches
+    from bench.train.loop import default_batches
 
     def make(cfg, global_batch, _rank, _world):
         inner = default_batches(cfg, global_batch, rank, world)
@@ -164,8 +164,8 @@ def test_full_batch_gradient_is_the_mean_of_the_half_batch_gradients(tmp_path, s
     # over rows, and each rank holds as many. Generator only (the float64 discriminator alone
     # would take minutes on two cores); float64 so that the comparison has a bound that holds
     # on any machine (F64_TOL).
-    from sdcodec.train.config import apply_overrides, named_config
-    from sdcodec.train.loop import train
+    from bench.train.config import apply_overrides, named_config
+    from bench.train.loop import train
 
     config = apply_overrides(named_config("tiny", "sdcodec"), [
         "total_steps=1", *OVERRIDES, "discriminator=null", sources_override(small_dnr)])

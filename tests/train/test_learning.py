@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from sdcodec.checkpoint import load_model
-from sdcodec.train.config import apply_overrides, family_class, named_config
-from sdcodec.train.loop import train
-from sdcodec.train.quality import held_out_clips, model_quality
-from sdcodec.train.state import seed_everything
+from bench.train.config import apply_overrides, family_class, named_config
+from bench.train.loop import train
+from bench.train.quality import held_out_clips, model_quality
+from bench.train.state import seed_everything
 
 #: Held-out clips of these tests: the first 4 test clips of the synthetic set, 2 s each.
 CLIPS = dict(limit=4, seconds=2.0)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.errors import CheckpointError
+from sdcodec.core.errors import CheckpointError
 from sdcodec.checkpoint import file_sha256, load_model, read_checkpoint
 from sdcodec.pretrained import EMBEDDED, default_checkpoint, default_info, embedded_checkpoint
-from sdcodec.train.config import config_from_json, config_to_json, family_class, named_config
-from sdcodec.train.defaults import SIDECAR_CLIPS
-from sdcodec.train.quality import held_out_clips, model_quality
-from sdcodec.train.state import seed_everything
+from bench.train.config import config_from_json, config_to_json, family_class, named_config
+from bench.train.defaults import SIDECAR_CLIPS
+from bench.train.quality import held_out_clips, model_quality
+from bench.train.state import seed_everything
 
 NAMES = list(EMBEDDED)
 
@@ -103,8 +103,8 @@ def test_retraining_a_default_writes_a_checkpoint_and_its_sidecar(tmp_path):
     """``bench train --defaults``'s path (``train_default``), on a 2-step configuration."""
     import json
 
-    from sdcodec.train.config import apply_overrides
-    from sdcodec.train.defaults import train_default
+    from bench.train.config import apply_overrides
+    from bench.train.defaults import train_default
 
     config = apply_overrides(named_config("tiny", "sdcodec"), ["total_steps=2", "batch_size=2"])
     path = train_default("sdcodec-tiny", tmp_path, progress=False, config=config)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bench.errors import ConfigError
-from sdcodec.train.data import TrainBatch, swapped_mixture
-from sdcodec.train.objectives import (
+from sdcodec.core.errors import ConfigError
+from bench.train.data import TrainBatch, swapped_mixture
+from bench.train.objectives import (
     SILENCE_FLOOR_DB,
     neg_si_sdr_of_audible,
     neg_snr_of_audible,
     silence_level_of_inaudible,
     snr_per_output,
 )
-from sdcodec.train.targets import codec_outputs, source_of, source_stack
+from bench.train.targets import codec_outputs, source_of, source_stack
 
 
 def _batch(present=("speech", "sfx"), swap=True) -> TrainBatch:
@@ -117,10 +117,10 @@ def test_snr_objective_has_no_minimum_at_silence():
 def test_absent_branches_learn_only_with_absent_silent(tmp_path, absent_silent):
     """One single-track step: the absent tracks' branches get no gradient under the authors'
     recipe (AdamW only decays them, exactly), and a real one with ``absent_silent``."""
-    from sdcodec.train.config import apply_overrides, family_class, named_config
-    from sdcodec.train.data import TrainBatches
-    from sdcodec.train.loop import train
-    from sdcodec.train.state import latest_checkpoint, load_training_state, seed_everything
+    from bench.train.config import apply_overrides, family_class, named_config
+    from bench.train.data import TrainBatches
+    from bench.train.loop import train
+    from bench.train.state import latest_checkpoint, load_training_state, seed_everything
 
     config = apply_overrides(named_config("tiny", "sdcodec"), [
         "total_steps=1", "batch_size=2", "data.track_count_probs=[1.0,0.0,0.0]", "loss.silence=1.0",
@@ -142,11 +142,11 @@ def test_init_from_dac_both_ways(tmp_path):
     what the authors' published code does (reads the file, copies nothing), so the run is the
     plain S=1 run: ``tiny-initdac-authors`` trains exactly as ``tiny-shared1`` (whose embedded
     checkpoint the ablation suite uses for it)."""
-    from bench.errors import CheckpointError
+    from sdcodec.core.errors import CheckpointError
     from sdcodec.checkpoint import load_model
     from sdcodec.pretrained import embedded_checkpoint
-    from sdcodec.train.config import apply_overrides, config_to_json, named_config
-    from sdcodec.train.loop import train
+    from bench.train.config import apply_overrides, config_to_json, named_config
+    from bench.train.loop import train
 
     short = ["total_steps=2", "batch_size=2", "log_every=1"]
     configs = {name: apply_overrides(named_config(name, "sdcodec"), short)
@@ -170,7 +170,7 @@ def test_init_from_dac_both_ways(tmp_path):
 
 
 def test_init_from_dac_mode_is_checked():
-    from sdcodec.train.config import apply_overrides, named_config
+    from bench.train.config import apply_overrides, named_config
 
     with pytest.raises(ConfigError, match="init_from_dac_mode 'bogus' unknown; known: copy, authors"):
         apply_overrides(named_config("tiny-initdac", "sdcodec"), ["init_from_dac_mode=bogus"])

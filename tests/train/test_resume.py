@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
-from bench.errors import CheckpointError, ConfigError
+from sdcodec.core.errors import CheckpointError, ConfigError
 from sdcodec.checkpoint import load_model
-from sdcodec.train.loop import resume_run, train
-from sdcodec.train.state import latest_checkpoint, list_checkpoints, load_training_state
+from bench.train.loop import resume_run, train
+from bench.train.state import latest_checkpoint, list_checkpoints, load_training_state
 
 
 #: One multi-resolution STFT discriminator: the real one, small enough for CPU tests.
@@ -61,7 +61,7 @@ def test_resume_is_bit_for_bit(tmp_path, quick_config, family):
 
     model = load_model(full.model_path)
     assert model.config == cfg.model_config()
-    saved = torch.load(rest.model_path, weights_only=False)
+    saved = torch.load(rest.model_path, weights_only=True)
     _assert_same_tensors(model.state_dict(), load_model(rest.model_path).state_dict(), "model")
     assert saved["meta"]["train_config"] == json.loads((tmp_path / "full" / "config.json").read_text())
     assert saved["meta"]["step"] == 4
@@ -73,7 +73,7 @@ def test_training_changes_the_weights_and_keeps_few_checkpoints(tmp_path, quick_
     assert [s for s, _ in list_checkpoints(tmp_path / "run")] == [2, 3]
     state = load_training_state(latest_checkpoint(tmp_path / "run"))
     torch.manual_seed(cfg.seed)
-    from sdcodec.train.config import family_class
+    from bench.train.config import family_class
 
     initial = family_class("dac").build(cfg.model_config()).state_dict()
     trained = state["parts"]["generator"]["model"]

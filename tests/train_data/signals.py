@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from bench.constants import TRACKS
+from sdcodec.core.constants import TRACKS
 
 
 def speech_like(seconds: float, rate: int, seed: int) -> np.ndarray:

@@ -7,10 +7,10 @@ import pyloudnorm
 import pytest
 import torch
 
-from bench.constants import TRACKS
-from bench.errors import ConfigError, DataError
-from sdcodec.train.data import TrainBatch, TrainBatches, TrainDataConfig, swapped_mixture, synthetic_sources
-from sdcodec.train.loudness import peak_db
+from sdcodec.core.constants import TRACKS
+from sdcodec.core.errors import ConfigError, DataError
+from bench.train.data import TrainBatch, TrainBatches, TrainDataConfig, swapped_mixture, synthetic_sources
+from bench.train.loudness import peak_db
 
 RATE = 16_000
 

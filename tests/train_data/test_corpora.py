@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.errors import DataError
-from sdcodec.train.corpora import (
+from sdcodec.core.errors import DataError
+from bench.train.corpora import (
     CORPORA,
     MANIFEST_COLUMNS,
     cached_manifest_path,
@@ -153,8 +153,8 @@ def test_paper_sources_feed_training_batches(tmp_path):
     """The authors' four corpora, each in its own layout (Jamendo as MP3), mixed into batches."""
     import soundfile
 
-    from sdcodec.train.corpora import paper_sources
-    from sdcodec.train.data import TrainBatches, TrainDataConfig
+    from bench.train.corpora import paper_sources
+    from bench.train.data import TrainBatches, TrainDataConfig
 
     roots = {name: make_tree(tmp_path / name, LAYOUTS[name][0]) for name in ("dns5-speech", "musan", "wham")}
     jamendo = tmp_path / "jamendo" / "05" / "track.mp3"

@@ -6,7 +6,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from sdcodec.train.loudness import (
+from bench.train.loudness import (
     db_to_gain,
     integrated_loudness,
     loudness_gain,

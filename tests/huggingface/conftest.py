@@ -1,0 +1,25 @@
+"""Tiny transformers codecs saved with ``save_pretrained`` once per session (no download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .tiny import build, tiny_configs
+
+
+@pytest.fixture(scope="session")
+def saved(tmp_path_factory) -> dict[str, tuple[Path, Any]]:
+    """Name -> (the folder it was saved to, the in-memory model that was saved)."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    root = tmp_path_factory.mktemp("hf-codecs")
+    found = {}
+    for name, config in tiny_configs().items():
+        model = build(config)
+        model.save_pretrained(root / name)
+        found[name] = (root / name, model)
+    return found
