@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ConvTranspose1d", "conv_transpose1d"]
+__all__ = ["FLOP_FORMULAS", "ConvTranspose1d", "conv_transpose1d"]
 
 
 def conv_transpose1d(
@@ -71,3 +71,17 @@ class ConvTranspose1d(nn.ConvTranspose1d):
                                               self.dilation)
         return conv_transpose1d(x, self.weight, self.bias, self.stride[0], self.padding[0], output_padding[0],
                                 self.dilation[0])
+
+
+def _slow_conv_transpose_flops(x_shape: list[int], w_shape: list[int], *args, out_shape: list[int] | None = None,
+                               **kwargs) -> int:
+    """FLOPs of ``aten.slow_conv_transpose2d`` as torch counts ``F.conv_transpose1d``'s (which
+    ``FlopCounterMode`` knows; the ATen kernel used on the CPU it does not)."""
+    from torch.utils.flop_counter import conv_flop_count
+
+    return conv_flop_count(list(x_shape), list(w_shape), list(out_shape), transposed=True)
+
+
+#: ``FlopCounterMode(custom_mapping=FLOP_FORMULAS)`` counts ``conv_transpose1d`` on the CPU as on
+#: other devices (``tests/tdanet/test_complexity.py``: a CPU run equals a ``meta`` one).
+FLOP_FORMULAS = {torch.ops.aten.slow_conv_transpose2d: _slow_conv_transpose_flops}

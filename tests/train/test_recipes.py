@@ -164,8 +164,10 @@ def test_init_from_dac_both_ways(tmp_path):
     assert not torch.equal(trained["tiny-initdac"][key], trained["tiny-shared1"][key])
     # two steps of lr 1e-3 move a copied weight by about 2e-3 at most: still DAC's, not random
     assert (trained["tiny-initdac"][key] - dac[key]).abs().max() < 5e-3 < (trained["tiny-shared1"][key] - dac[key]).abs().max()
-    with pytest.raises(CheckpointError):  # the authors' code reads the file too
-        train(apply_overrides(configs["tiny-initdac-authors"], ["init_from_dac=/nonexistent/dac.pth"]),
+    broken = tmp_path / "dac.pth"
+    broken.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="dac.pth"):  # the authors' code reads the file too
+        train(apply_overrides(configs["tiny-initdac-authors"], [f"init_from_dac={broken}"]),
               tmp_path / "missing", progress=False, device="cpu")
 
 
