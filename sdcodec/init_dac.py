@@ -1,5 +1,14 @@
 """The "initialisation from DAC" ablation: copy a DAC model's encoder, decoder and quantizer
-weights into an SD-Codec before training (authors' ``SDCodec._load_pretrained``).
+weights into an SD-Codec before training (what the paper describes and the authors'
+``SDCodec._load_pretrained`` sets out to do).
+
+The authors' published code does not do it: ``_load_pretrained`` takes ``own_state =
+self.state_dict()`` and rebinds its entries to DAC's tensors (``own_state[k] = ...``), which
+changes the dictionary, not the model's parameters, and nothing calls ``load_state_dict`` with it
+(``freeze_modules`` is empty in ``sdcodec_16k_pretrainDAC.yaml``), so their run starts from the
+random initialisation. Both are available, by name (``INIT_FROM_DAC_MODES``, the training field
+``init_from_dac_mode``): ``"copy"`` (``init_from_dac``) and ``"authors"``
+(``authors_init_from_dac``: reads and checks the DAC file, changes nothing).
 
 Key mapping (as the authors'): ``encoder.*`` and ``decoder.*`` are copied as is; each branch's
 ``quantizer.rvq_dict.<track>.quantizers.<i>`` takes DAC's ``quantizer.quantizers.<i>``; the
@@ -10,7 +19,7 @@ i.e. DAC's FIRST layers, not those at the same depth (``same_depth=True`` maps i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -98,3 +107,19 @@ def init_from_dac(
             ]))
         )
     return sdcodec
+
+
+def authors_init_from_dac(sdcodec: nn.Module, dac_model_or_path: nn.Module | str | Path) -> nn.Module:
+    """What the authors' published code does with a DAC checkpoint: reads it (a missing or
+    non-DAC file is still a ``CheckpointError``) and leaves ``sdcodec``'s weights as they are
+    (see the module docstring). Returns ``sdcodec`` unchanged."""
+    _dac_state(dac_model_or_path)
+    return sdcodec
+
+
+#: ``TrainConfig.init_from_dac_mode`` -> what is done with ``init_from_dac`` before step 0:
+#: ``copy`` the DAC weights (the paper's description), or what the ``authors``' code does (nothing).
+INIT_FROM_DAC_MODES: dict[str, Callable[[nn.Module, nn.Module | str | Path], nn.Module]] = {
+    "copy": init_from_dac,
+    "authors": authors_init_from_dac,
+}

@@ -22,6 +22,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 
+from sdcodec.transposed_conv import ConvTranspose1d
+
 # Suffixes of the two weight-norm state_dict forms, in (g, v) order.
 _PARAM_FORM = ("parametrizations.weight.original0", "parametrizations.weight.original1")
 _LEGACY_FORM = ("weight_g", "weight_v")
@@ -73,8 +75,9 @@ def WNConv1d(*args, **kwargs) -> nn.Conv1d:  # noqa: N802 - named like the layer
 
 
 def WNConvTranspose1d(*args, **kwargs) -> nn.ConvTranspose1d:  # noqa: N802
-    """A ``ConvTranspose1d`` under weight norm (parametrizations form, ``dim=0``)."""
-    return weight_norm(nn.ConvTranspose1d(*args, **kwargs))
+    """A ``ConvTranspose1d`` under weight norm (parametrizations form, ``dim=0``); computed by
+    ``sdcodec.transposed_conv`` (correct on any number of CPU threads, same keys and weights)."""
+    return weight_norm(ConvTranspose1d(*args, **kwargs))
 
 
 class ResidualUnit(nn.Module):

@@ -3,9 +3,12 @@ with the Hydra ``config.yaml`` of the run beside it, one folder up, or in a ``.h
 there (their layout: ``<run>/ckpt_final/ckpt_model_final.pth`` and ``<run>/.hydra/config.yaml``).
 
 The configuration comes from the YAML (``model:`` section of the full run config, or a model
-config alone like ``config/model/sdcodec_16k.yaml``; ``sampling_rate`` at the top level). With no
-YAML, it is inferred from the tensor shapes (kernel sizes give the strides). Either way the
-result is checked against the file's tensors by the strict load.
+config alone like ``config/model/sdcodec_16k.yaml``; ``sampling_rate`` at the top level), read as
+the authors' model reads it: the latent width from ``enc_params.d_latent``,
+``dec_params.d_latent`` and ``quant_params.input_dim`` (1024 when absent, their constructors'
+default), never from ``model.latent_dim``. With no YAML, it is inferred from the tensor shapes
+(kernel sizes give the strides). Either way the result is checked against the file's tensors by
+the strict load.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def config_from_yaml(path: Path) -> SDCodecConfig:
         "sample_rate": int(data.get("sampling_rate", data.get("sample_rate", 16000))),
         "encoder_dim": int(enc["d_model"]),
         "encoder_rates": tuple(int(s) for s in enc["strides"]),
-        "latent_dim": model.get("latent_dim"),
+        "latent_dim": _latent_width(enc, dec, quant, path),
         "decoder_dim": int(dec["d_model"]),
         "decoder_rates": tuple(int(s) for s in dec["strides"]),
         "tracks": tuple(model.get("tracks", ("speech", "music", "sfx"))),
@@ -96,6 +99,29 @@ def config_from_yaml(path: Path) -> SDCodecConfig:
         return replace(SDCodecConfig(), **fields)
     except ConfigError as error:
         raise CheckpointError(f"{path}: invalid SD-Codec configuration: {error}") from error
+
+
+#: Where the authors' model takes its latent width from (``src/modules/base_dac.py`` and
+#: ``quantize.py`` of XiaoyuBIE1994/SDCodec), with their constructors' defaults. Their top-level
+#: ``model.latent_dim`` only sets an attribute and shapes nothing.
+AUTHORS_LATENT_WIDTH = (("enc_params", "d_latent"), ("dec_params", "d_latent"), ("quant_params", "input_dim"))
+AUTHORS_DEFAULT_LATENT = 1024
+
+
+def _latent_width(enc: Mapping[str, Any], dec: Mapping[str, Any], quant: Mapping[str, Any], path: Path) -> int:
+    """The latent width the authors' model builds: ``enc_params.d_latent`` (encoder output),
+    ``dec_params.d_latent`` (decoder input) and ``quant_params.input_dim`` (quantizer), each
+    1024 when absent; a ``CheckpointError`` when they differ (no model can have them all)."""
+    sections = {"enc_params": enc, "dec_params": dec, "quant_params": quant}
+    widths = {f"{name}.{key}": sections[name].get(key, AUTHORS_DEFAULT_LATENT) for name, key in AUTHORS_LATENT_WIDTH}
+    if len(set(widths.values())) != 1:
+        listed = ", ".join(f"{k}={v}" for k, v in widths.items())
+        raise CheckpointError(f"{path}: inconsistent latent widths ({listed}; absent = {AUTHORS_DEFAULT_LATENT}): "
+                              "set all three to the same value")
+    width = next(iter(widths.values()))
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise CheckpointError(f"{path}: latent width {width!r} ({', '.join(widths)}) must be a positive integer")
+    return width
 
 
 def _weight_shape(state: Mapping[str, torch.Tensor], prefix: str) -> torch.Size:

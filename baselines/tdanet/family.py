@@ -18,6 +18,7 @@ from sdcodec.core.constants import MODEL_SAMPLE_RATE
 from baselines.tdanet.look2hear import is_look2hear_checkpoint, load_look2hear
 from baselines.tdanet.model import TDANet, TDANetConfig
 from sdcodec.families import MODEL_FAMILIES, ModelFamily
+from sdcodec.transposed_conv import FLOP_FORMULAS as TRANSPOSED_CONV_FLOPS
 
 __all__ = ["TDANET_PRESETS", "TDANetFamily", "measure_complexity"]
 
@@ -52,6 +53,7 @@ def measure_complexity(model: nn.Module, seconds: float = 1.0, sample_rate: int 
     mix = torch.zeros(1, 1, samples, device=next(model.parameters()).device)
     cpu_attention = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
     custom = {cpu_attention: _cpu_attention_flops} if cpu_attention is not None else {}
+    custom.update(TRANSPOSED_CONV_FLOPS)  # the decoder's CPU kernel (sdcodec.transposed_conv)
     counter = FlopCounterMode(display=False, custom_mapping=custom)
     try:
         with torch.inference_mode(), counter:

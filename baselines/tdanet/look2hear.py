@@ -3,13 +3,16 @@
 Two layouts exist (JusperLee/TDANet, ``look2hear``):
 
 * ``BaseModel.serialize()`` files (``best_model.pth``, the Hugging Face models):
-  ``{"model_name": "TDANet" | "TDANetBest", "state_dict": {...}, "model_args": {...}, "infos"}``.
+  ``{"model_name": "TDANet" | "TDANetBest" | ..., "state_dict": {...}, "model_args": {"n_src": 2},
+  "infos": {"software_versions": {...}}}``; ``model_args`` is hard-coded in every variant's
+  ``get_model_args()`` (2 sources, whatever the model), so its source count is not read.
 * PyTorch Lightning checkpoints of ``AudioLightningModule``: ``{"state_dict":
   {"audio_model.<key>": ...}, "training_config": <the run's YAML as a dict>, ...}``.
 
-The state dict fixes every size but ``num_blocks`` (the block's weights are shared), which comes
-from ``training_config["audionet"]["audionet_config"]`` or ``model_args`` when the file has it,
-else the published 16. The variant follows the code that wrote the file (told apart by its
+The state dict fixes every size, the number of sources included (the decoder's output channels),
+but ``num_blocks`` (the block's weights are shared), which comes from ``training_config``'s
+``audionet.audionet_config`` (or a ``model_args`` entry, never written by Look2Hear itself) when
+the file has it, else the published 16. The variant follows the code that wrote the file (told apart by its
 keys and ``model_name``): ``TDANetOld`` is the original ICLR release (this package's
 defaults); Look2Hear's ``TDANet`` (additive global fusion) and ``TDANetBest`` as released with the
 Hugging Face models (an LA layer per scale, ``loc_glo_fus``) both feed the first top-down LA with
@@ -44,6 +47,8 @@ _PE_KEY = re.compile(r"(^|\.)pos_enc\.pe$")
 _GLN_NAMES = re.compile(r"(^ln\.|\.norm\.)(gamma|beta)$")
 _GLN_RENAME = {"gamma": "weight", "beta": "bias"}
 _PE_TOLERANCE = 5e-3
+#: ``model_args`` keys ``serialize()`` writes as constants, not from the model (ignored).
+_HARD_CODED_MODEL_ARGS = ("n_src", "num_sources")
 
 
 def _state_dict(obj: Any) -> dict[str, torch.Tensor] | None:
@@ -72,11 +77,15 @@ def _model_name(obj: dict[str, Any]) -> str:
 
 
 def _file_arguments(obj: dict[str, Any]) -> dict[str, Any]:
-    """Constructor arguments the file records (Lightning ``training_config`` or ``model_args``)."""
+    """Constructor arguments the file records: the Lightning ``training_config`` (the run's YAML,
+    what the constructor was given) and ``model_args`` without its source count, which is no
+    record: every Look2Hear TDANet variant's ``get_model_args()`` returns ``{"n_src": 2}``
+    whatever the model, so ``serialize()`` files of 3-source models say 2 (the count comes
+    from the decoder's weights)."""
     args: dict[str, Any] = {}
     config = obj.get("training_config") or {}
     args.update((config.get("audionet") or {}).get("audionet_config") or {})
-    args.update(obj.get("model_args") or {})
+    args.update({k: v for k, v in (obj.get("model_args") or {}).items() if k not in _HARD_CODED_MODEL_ARGS})
     rate = ((config.get("datamodule") or {}).get("data_config") or {}).get("sample_rate")
     if rate is not None and "sample_rate" not in args:
         args["sample_rate"] = rate

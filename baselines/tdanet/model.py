@@ -6,7 +6,7 @@ Structure (parameter names as in Look2Hear's ``TDANet``)::
       --ln (gLN) --bottleneck (1x1)--> [B, out_channels, F]
       --sm: one TopDownBlock applied num_blocks times (shared weights)-->
       --mask_net (PReLU, 1x1)--> ReLU masks [B, n_src, K/2+1, F] * s
-      --decoder (ConvTranspose1d)--> [B, n_src, T]
+      --decoder (ConvTranspose1d, sdcodec.transposed_conv)--> [B, n_src, T]
 
 A ``TopDownBlock`` projects to ``in_channels``, builds ``upsampling_depth`` scales bottom-up
 (depthwise convs, stride 2), pools every scale to the coarsest one and sums them, runs the
@@ -49,6 +49,7 @@ from baselines.tdanet.layers import (
     LocalAttention,
     global_layer_norm,
 )
+from sdcodec.transposed_conv import ConvTranspose1d
 
 __all__ = ["TDANet", "TDANetConfig", "TopDownBlock"]
 
@@ -205,8 +206,9 @@ class TDANet(nn.Module):
         self.bottleneck = nn.Conv1d(basis, config.out_channels, 1)
         self.sm = RecurrentSeparator(config)
         self.mask_net = nn.Sequential(nn.PReLU(), nn.Conv1d(config.out_channels, config.num_sources * basis, 1))
-        self.decoder = nn.ConvTranspose1d(basis * config.num_sources, config.num_sources, kernel,
-                                          stride=hop, padding=kernel // 2, bias=False)
+        # sdcodec's ConvTranspose1d: nn.ConvTranspose1d without oneDNN's multi-thread CPU fault
+        self.decoder = ConvTranspose1d(basis * config.num_sources, config.num_sources, kernel,
+                                       stride=hop, padding=kernel // 2, bias=False)
         nn.init.xavier_uniform_(self.encoder.weight)
         nn.init.xavier_uniform_(self.decoder.weight)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from types import ModuleType
 
 import torch
 from torch import nn
 
 from bench.results.paths import REPO_ROOT
+from sdcodec.transposed_conv import ConvTranspose1d
 
 ORACLES = REPO_ROOT / "tests" / "oracles"
 
@@ -45,6 +47,12 @@ def reference_twin(model: nn.Module, branch: str | None = None) -> nn.Module | N
     each layer's residual in turn, which is what own-then-shared does. The reference's
     transposed convolutions take ``model``'s padding (its constructor fixes DAC 1.0.0's; the
     SD-Codec authors' differs by a sample), so encoder output, codes and audio all agree.
+
+    They also compute as ours do (``sdcodec.transposed_conv``: ATen's kernel instead of
+    oneDNN's on the CPU, whose deconvolution gets some samples of the 16 kHz stride-5 block
+    wrong on two or more threads): the reference is then correct on any thread count, and a
+    speed ratio compares the two implementations, not two kernels of which one is faulty.
+    Everything else is descript-audio-codec's code as published.
     """
     from sdcodec.nn import adapt_weight_norm_keys
 
@@ -81,6 +89,7 @@ def reference_twin(model: nn.Module, branch: str | None = None) -> nn.Module | N
     theirs_up = [m for m in reference.decoder.modules() if isinstance(m, nn.ConvTranspose1d)]
     for mine, theirs in zip(ours_up, theirs_up, strict=True):
         theirs.padding, theirs.output_padding = mine.padding, mine.output_padding
+        theirs.forward = types.MethodType(ConvTranspose1d.forward, theirs)  # see the docstring
     return reference.eval()
 
 

@@ -201,15 +201,17 @@ def paper_method(layout: TableLayout, label: str, paper: pd.DataFrame,
 
     ``method_of`` maps labels explicitly. Otherwise a label is its own method name (``SD-Codec``,
     ``DAC``, ``TDANet``) in the main tables; in the ablation table it must be one of the paper's
-    variant names exactly (``SD-Codec``, ``+ separation enhance``, ``+ initialization from DAC``,
-    ``+ shared codebook (S=4)``, ...), so a variant the paper did not train (the tiny models'
-    ``+ shared codebook (S=1 of 4)``) gets no published row.
+    variant names (``SD-Codec``, ``+ separation enhance``, ``+ initialization from DAC``,
+    ``+ shared codebook (S=4)``, ...), exactly or followed by a qualifier in parentheses
+    (``+ initialization from DAC (weights copied)``), so a variant the paper did not train (the
+    tiny models' ``+ shared codebook (S=1 of 4)``) gets no published row.
     """
     if method_of and label in method_of:
         return method_of[label]
     if layout.name == "ablation":
         variants = set(paper.loc[paper["variant"] != "", "variant"])
-        return ("SD-Codec", label) if label in variants else None
+        named = [v for v in variants if label == v or (label.startswith(f"{v} (") and label.endswith(")"))]
+        return ("SD-Codec", max(named, key=len)) if named else None
     return label, ""
 
 

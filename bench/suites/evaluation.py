@@ -52,11 +52,18 @@ SUITES.add("ablation-separation-enhance", Suite(
     default_models=("SD-Codec=sdcodec-tiny", "+ separation enhance=sdcodec-tiny-sepenhance"),
     layouts=("ablation",),
 ))
+# Initialisation from DAC, both ways (sdcodec.init_dac): DAC's weights really copied, and what
+# the authors' published code does (it copies nothing: random initial weights, 1 shared codebook),
+# which trains exactly as tiny-shared1 (tests/train/test_recipes.py), the checkpoint used for it.
+INIT_DAC_LABELS = {"copy": "+ initialization from DAC (weights copied)",
+                   "authors": "+ initialization from DAC (authors' code: random init)"}
 SUITES.add("ablation-init-dac", Suite(
     "ablation-init-dac",
-    "Initialising every branch from DAC (dac-tiny; 1 shared codebook): the tiny SD-Codec and its "
-    "'+ initialization from DAC' variant.",
+    "Initialising every branch from DAC (dac-tiny; 1 shared codebook), both ways: the tiny "
+    "SD-Codec, the variant whose branches start from DAC's weights, and the variant trained as the "
+    "authors' published code does it (their _load_pretrained copies nothing: a random start).",
     tasks=_ABLATION_TASKS,
-    default_models=("SD-Codec=sdcodec-tiny", "+ initialization from DAC=sdcodec-tiny-initdac"),
+    default_models=("SD-Codec=sdcodec-tiny", f"{INIT_DAC_LABELS['copy']}=sdcodec-tiny-initdac",
+                    f"{INIT_DAC_LABELS['authors']}=sdcodec-tiny-shared1"),
     layouts=("ablation",),
 ))

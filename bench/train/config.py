@@ -101,8 +101,11 @@ class TrainConfig:
     (examples per step over all processes; it must divide by the world size); segment length
     and mixing live in ``data``. ``precision`` applies on CUDA (CPU runs are fp32).
     ``init_from_dac``: path of a DAC checkpoint whose weights initialise every SD-Codec branch
-    (``sdcodec.init_dac.init_from_dac``) before step 0. ``data_workers``: processes building
-    batches ahead of the loop (``TrainBatches.loader``; 0 builds them in the loop).
+    (``sdcodec.init_dac.init_from_dac``) before step 0; ``init_from_dac_mode``: ``"copy"`` does
+    that, ``"authors"`` does what the authors' published code does, which reads the file and
+    copies nothing, so the run starts from random weights (``sdcodec.init_dac``).
+    ``data_workers``: processes building batches ahead of the loop (``TrainBatches.loader``; 0
+    builds them in the loop).
     ``codebook_init_scale``: factor on the codebooks' initial N(0, 1) entries (1 = DAC's init).
     Adam moves an entry about ``lr`` per step, so unit-size entries need ~1/lr steps to reach the
     encoder's scale; until then the decoder sees codebook noise and the waveform cannot be
@@ -133,6 +136,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     data_workers: int = 8
     init_from_dac: str | None = None
+    init_from_dac_mode: str = "copy"
     codebook_init_scale: float = 1.0
     quantize_prob: float = 1.0
     absent_silent: bool = False
@@ -159,6 +163,14 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.quantize_prob must lie in (0, 1], got {self.quantize_prob}")
         if self.init_from_dac is not None and self.family != "sdcodec":
             raise ConfigError("TrainConfig.init_from_dac only applies to the sdcodec family")
+        from sdcodec.init_dac import INIT_FROM_DAC_MODES
+
+        if self.init_from_dac_mode not in INIT_FROM_DAC_MODES:
+            raise ConfigError(f"TrainConfig.init_from_dac_mode {self.init_from_dac_mode!r} unknown; "
+                              f"known: {', '.join(INIT_FROM_DAC_MODES)}")
+        if self.init_from_dac_mode != "copy" and self.init_from_dac is None:
+            raise ConfigError(f"TrainConfig.init_from_dac_mode={self.init_from_dac_mode} needs init_from_dac "
+                              "(the DAC checkpoint the authors' code reads)")
         if self.absent_silent and self.family != "sdcodec":
             raise ConfigError("TrainConfig.absent_silent only applies to the sdcodec family (branches per track)")
 
@@ -320,6 +332,9 @@ TINY_VARIANTS: dict[str, dict[str, Any]] = {
     "tiny-shared3": {"model": {"shared_codebooks": 3}},
     "tiny-sepenhance": {"data": {"track_count_probs": (0.2, 0.2, 0.6)}},
     "tiny-initdac": {"model": {"shared_codebooks": 1}, "init_from_dac": "dac-tiny"},
+    # the authors' code: trains exactly as tiny-shared1 (embedded as sdcodec-tiny-shared1)
+    "tiny-initdac-authors": {"model": {"shared_codebooks": 1}, "init_from_dac": "dac-tiny",
+                             "init_from_dac_mode": "authors"},
 }
 
 

@@ -150,7 +150,8 @@ def test_ablation_suites_default_to_the_tiny_variants_with_honest_labels() -> No
         "ablation-separation-enhance": [("SD-Codec", "sdcodec-tiny"),
                                         ("+ separation enhance", "sdcodec-tiny-sepenhance")],
         "ablation-init-dac": [("SD-Codec", "sdcodec-tiny"),
-                              ("+ initialization from DAC", "sdcodec-tiny-initdac")],
+                              ("+ initialization from DAC (weights copied)", "sdcodec-tiny-initdac"),
+                              ("+ initialization from DAC (authors' code: random init)", "sdcodec-tiny-shared1")],
     }
     for name, models in expected.items():
         suite = SUITES.get(name)
@@ -252,3 +253,20 @@ def test_csv_of_an_ablation_run_has_no_doubled_method_name(tmp_path) -> None:
     frame = pd.read_csv(io.StringIO(render_csv(TABLE_LAYOUTS.get("ablation"), build_rows(
         TABLE_LAYOUTS.get("ablation"), summarize(eval_rows(["SD-Codec"])), paper_summary(), split="test"))))
     assert set(frame["row"]) == {"SD-Codec", "SD-Codec (paper)", "Δ vs paper"}
+
+
+def test_ablation_labels_with_a_qualifier_get_the_papers_row() -> None:
+    # Both ways of the init-from-DAC ablation are shown beside the published row; a tiny variant
+    # the paper did not train is not.
+    labels = ["SD-Codec", "+ initialization from DAC (weights copied)",
+              "+ initialization from DAC (authors' code: random init)", "+ shared codebook (S=1 of 4)",
+              "+ initialization from DAC, weights copied"]
+    layout = TABLE_LAYOUTS.get("ablation")
+    rows = build_rows(layout, summarize(eval_rows(labels)), paper_summary(), split="test")
+    published = {row.label: (following.label if following.kind == "paper" else None)
+                 for row, following in zip(rows, [*rows[1:], rows[0]]) if row.kind == "ours"}
+    assert published == {
+        "SD-Codec": "SD-Codec (paper)",
+        "+ initialization from DAC (weights copied)": "+ initialization from DAC (paper)",
+        "+ initialization from DAC (authors' code: random init)": "+ initialization from DAC (paper)",
+        "+ shared codebook (S=1 of 4)": None, "+ initialization from DAC, weights copied": None}

@@ -15,22 +15,27 @@ from sdcodec.init_dac import init_from_dac
 from sdcodec.model import SDCodec
 
 #: A run configuration in the authors' Hydra layout (their ``config/model/*.yaml`` under
-#: ``model:``, ``sampling_rate`` at the top), for the tiny shape with 2 shared codebooks.
+#: ``model:``, ``sampling_rate`` at the top), for the tiny shape with 2 shared codebooks. Their
+#: model takes the latent width from ``d_latent`` (encoder, decoder) and ``input_dim``
+#: (quantizer), default 1024; their ``latent_dim`` only sets an attribute (here a bogus value).
 AUTHORS_YAML = """\
 model:
   name: SDCodec
-  latent_dim: 64
+  latent_dim: 999
   tracks: ['speech', 'music', 'sfx']
   enc_params:
     name: DACEncoder
     d_model: 16
     strides: [2, 2, 5]
+    d_latent: 64
   dec_params:
     name: DACDecoder
     d_model: 64
     strides: [5, 2, 2]
+    d_latent: 64
   quant_params:
     name: MultiSourceRVQ
+    input_dim: 64
     n_codebooks: [4, 4, 4]
     codebook_size: [256, 256, 256]
     codebook_dim: [8, 8, 8]
@@ -96,6 +101,33 @@ def test_legacy_weight_norm_keys_load(shared2, clip, tmp_path):
     path = tmp_path / "ckpt_model_final.pth"
     torch.save(legacy, path)
     assert _same_outputs(load_model(path), shared2, clip)
+
+
+def test_latent_width_is_read_where_the_authors_model_reads_it(tmp_path):
+    from sdcodec.official import config_from_yaml
+
+    path = tmp_path / "config.yaml"
+    path.write_text(AUTHORS_YAML)
+    assert config_from_yaml(path).latent_channels == 64  # not model.latent_dim (999)
+    # none given: the authors' constructors' default, 1024, whatever model.latent_dim says
+    for line in ("    d_latent: 64\n", "    input_dim: 64\n"):
+        path.write_text(path.read_text().replace(line, ""))
+    assert config_from_yaml(path).latent_channels == 1024
+
+
+@pytest.mark.parametrize("old, new", [("    input_dim: 64", "    input_dim: 32"),
+                                      ("    input_dim: 64\n", "")])
+def test_inconsistent_latent_widths_are_one_clear_error(tmp_path, old, new):
+    from sdcodec.official import config_from_yaml
+
+    path = tmp_path / "config.yaml"
+    path.write_text(AUTHORS_YAML.replace(old, new, 1))
+    with pytest.raises(CheckpointError) as info:
+        config_from_yaml(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    assert "enc_params.d_latent=64" in message and "dec_params.d_latent=64" in message
+    assert ("quant_params.input_dim=32" if new else "quant_params.input_dim=1024") in message
 
 
 def test_yaml_that_disagrees_with_the_tensors_names_the_keys(shared2, tmp_path):

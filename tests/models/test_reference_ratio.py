@@ -75,3 +75,23 @@ def test_throughput_suite_prints_the_ratio_for_sdcodec_too(tmp_path, capsys):
     assert (frame["peak_memory_mb"] > 0).all()
     with capsys.disabled():
         print("\n" + section)
+
+
+def test_reference_twin_computes_transposed_convolutions_as_ours(perturbed):
+    # A fair speed ratio, and a reference that is right on any thread count: the reference's
+    # transposed convolutions run sdcodec.transposed_conv's kernel, not oneDNN's (which gets
+    # samples of the 16 kHz stride-5 block wrong on 2+ threads; tests/models/test_transposed_conv.py).
+    from sdcodec.transposed_conv import conv_transpose1d
+
+    torch.manual_seed(0)
+    model = for_inference(perturbed(SDCodec(sdcodec_preset("tiny")), seed=3))
+    twin = reference_twin(model)
+    ups = [m for m in twin.decoder.modules() if isinstance(m, torch.nn.ConvTranspose1d)]
+    assert len(ups) == len(model.config.decoder_rates)
+    generator = torch.Generator().manual_seed(4)
+    with torch.inference_mode():
+        for up in ups:
+            x = torch.randn(3, up.in_channels, 37, generator=generator)
+            out = up(x)  # runs DAC's weight-norm hook, which sets up.weight
+            ours = conv_transpose1d(x, up.weight, up.bias, up.stride[0], up.padding[0], up.output_padding[0])
+            assert torch.equal(out, ours)

@@ -2,7 +2,9 @@
 implementation, measured in the same process on the same weights. The model is the paper-sized
 DAC 16 kHz (74.18 M parameters, random weights: speed does not depend on their values) on 1 s of
 audio, batch 1, CPU fp32; ours as the benchmark runs it (weight norm folded, in-place Snake),
-the reference as published (weight norm recomputed per call, ``torch.jit.script`` Snake).
+the reference as published (weight norm recomputed per call, ``torch.jit.script`` Snake) except
+its transposed convolutions, which run the same oneDNN-free kernel as ours
+(``bench.models.reference_dac.reference_twin``; oneDNN's gets some samples wrong on several threads).
 
 The two are interleaved, one reference call before each of our calls (pytest-benchmark times
 ours; the reference is timed in the benchmark's untimed ``setup``), so load from other processes

@@ -65,18 +65,47 @@ def test_16k_parameter_count_matches_the_architecture_and_the_paper() -> None:
     assert round(two / 1e6, 2) == 2.33
 
 
+def _serialized(model_name: str, state: dict) -> dict:
+    """What Look2Hear's ``BaseModel.serialize()`` returns (``audio_train.py`` saves it as
+    ``best_model.pth``): every TDANet variant's ``get_model_args()`` is ``{"n_src": 2}``,
+    whatever the model."""
+    return {"model_name": model_name, "state_dict": state, "model_args": {"n_src": 2},
+            "infos": {"software_versions": {"torch_version": torch.__version__, "pytorch_lightning_version": "1.9.5"}}}
+
+
 def test_look2hear_serialized_checkpoint_loads_strictly(tmp_path: Path) -> None:
+    # A 3-source model: the file says n_src 2 (hard-coded by the authors), the weights say 3.
     state = random_look2hear_state(_tiny_shapes(), TINY.in_channels)
+    assert state["decoder.weight"].shape[1] == TINY.num_sources == 3
     path = tmp_path / "best_model.pth"
-    # as Look2Hear's BaseModel.serialize() writes it: torch.__version__ is a TorchVersion, which
-    # weights-only reading allows (sdcodec.checkpoint_trust.FORMAT_GLOBALS)
-    versions = {"torch_version": torch.__version__, "pytorch_lightning_version": "1.9.5"}
-    torch.save({"model_name": "TDANetOld", "state_dict": state, "model_args": {"n_src": 3, "num_blocks": 4},
-                "infos": {"software_versions": versions}}, path)
+    torch.save(_serialized("TDANetOld", state), path)
     model = load_model(path)
-    assert isinstance(model, TDANet) and model.config == TINY  # the original release = our defaults
+    # the original release = our defaults; serialize() does not record num_blocks: the published 16
+    assert isinstance(model, TDANet) and model.config == replace(TINY, num_blocks=16)
     for key, value in model.state_dict().items():
         assert torch.equal(value, state[key]), key
+    with torch.no_grad():
+        assert model(torch.randn(1, 1, 500)).shape == (1, 3, 500)
+
+
+def test_look2hear_serialized_two_source_checkpoint_loads(tmp_path: Path) -> None:
+    shapes = look2hear_shapes(TINY.out_channels, TINY.in_channels, TINY.upsampling_depth, TINY.kernel_samples, 2)
+    path = tmp_path / "best_model.pth"
+    torch.save(_serialized("TDANet", random_look2hear_state(shapes, TINY.in_channels)), path)
+    model = load_model(path)
+    assert model.config.num_sources == 2 and model.tracks == ("source0", "source1")
+
+
+def test_recorded_source_count_of_a_training_config_is_still_checked(tmp_path: Path) -> None:
+    # A Lightning checkpoint's training_config is the run's YAML (what the constructor got): a
+    # source count there that contradicts the weights is a broken file.
+    state = random_look2hear_state(_tiny_shapes(), TINY.in_channels)
+    path = tmp_path / "epoch=3.ckpt"
+    torch.save({"state_dict": {f"audio_model.{k}": v for k, v in state.items()},
+                "training_config": {"audionet": {"audionet_name": "TDANet",
+                                                 "audionet_config": {"num_sources": 2}}}}, path)
+    with pytest.raises(CheckpointError, match=r"num_sources=2 contradicts the weights \(3\)"):
+        load_model(path)
 
 
 def test_look2hear_lightning_checkpoint_infers_variant_and_blocks(tmp_path: Path) -> None:
@@ -118,7 +147,7 @@ def test_look2hear_tdanetbest_with_hand_written_gln_loads(tmp_path: Path) -> Non
     shapes = _tiny_shapes(best=True, gln="gamma/beta")
     state = random_look2hear_state(shapes, TINY.in_channels)
     path = tmp_path / "tdanetbest.pth"
-    torch.save({"model_name": "TDANetBest", "state_dict": state, "model_args": {"n_src": 3}}, path)
+    torch.save(_serialized("TDANetBest", state), path)
     model = load_model(path)
     assert model.config.global_fusion == "local_attention" and model.config.num_blocks == 16
     torch.testing.assert_close(model.ln.weight, state["ln.gamma"])

@@ -135,3 +135,46 @@ def test_absent_branches_learn_only_with_absent_silent(tmp_path, absent_silent):
         key = f"quantizer.rvq_dict.{track}.quantizers.0.in_proj.parametrizations.weight.original1"
         decayed_only = torch.equal(trained[key], initial[key] * decay)
         assert decayed_only == (track != present and not absent_silent), (track, present)
+
+
+def test_init_from_dac_both_ways(tmp_path):
+    """``init_from_dac_mode``: ``copy`` starts every branch from DAC's weights; ``authors`` does
+    what the authors' published code does (reads the file, copies nothing), so the run is the
+    plain S=1 run: ``tiny-initdac-authors`` trains exactly as ``tiny-shared1`` (whose embedded
+    checkpoint the ablation suite uses for it)."""
+    from sdcodec.core.errors import CheckpointError
+    from sdcodec.checkpoint import load_model
+    from sdcodec.pretrained import embedded_checkpoint
+    from bench.train.config import apply_overrides, config_to_json, named_config
+    from bench.train.loop import train
+
+    short = ["total_steps=2", "batch_size=2", "log_every=1"]
+    configs = {name: apply_overrides(named_config(name, "sdcodec"), short)
+               for name in ("tiny-initdac", "tiny-initdac-authors", "tiny-shared1")}
+    differ = {k for k, v in config_to_json(configs["tiny-initdac-authors"]).items()
+              if config_to_json(configs["tiny-shared1"])[k] != v}
+    assert differ == {"name", "init_from_dac", "init_from_dac_mode"}
+    trained = {}
+    for name, config in configs.items():
+        result = train(config, tmp_path / name, progress=False, device="cpu")
+        trained[name] = load_model(result.model_path).state_dict()
+    dac = load_model(embedded_checkpoint("dac-tiny")).state_dict()
+    key = "encoder.block.0.parametrizations.weight.original1"
+    assert all(torch.equal(trained["tiny-initdac-authors"][k], v) for k, v in trained["tiny-shared1"].items())
+    assert not torch.equal(trained["tiny-initdac"][key], trained["tiny-shared1"][key])
+    # two steps of lr 1e-3 move a copied weight by about 2e-3 at most: still DAC's, not random
+    assert (trained["tiny-initdac"][key] - dac[key]).abs().max() < 5e-3 < (trained["tiny-shared1"][key] - dac[key]).abs().max()
+    broken = tmp_path / "dac.pth"
+    broken.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="dac.pth"):  # the authors' code reads the file too
+        train(apply_overrides(configs["tiny-initdac-authors"], [f"init_from_dac={broken}"]),
+              tmp_path / "missing", progress=False, device="cpu")
+
+
+def test_init_from_dac_mode_is_checked():
+    from bench.train.config import apply_overrides, named_config
+
+    with pytest.raises(ConfigError, match="init_from_dac_mode 'bogus' unknown; known: copy, authors"):
+        apply_overrides(named_config("tiny-initdac", "sdcodec"), ["init_from_dac_mode=bogus"])
+    with pytest.raises(ConfigError, match="needs init_from_dac"):
+        apply_overrides(named_config("tiny", "sdcodec"), ["init_from_dac_mode=authors"])

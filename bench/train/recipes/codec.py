@@ -30,6 +30,12 @@ from bench.train.runtime import no_sync
 from bench.train.targets import codec_outputs
 
 
+def _loss_precision(x: torch.Tensor) -> torch.Tensor:
+    """``x`` for the losses: half-precision (autocast) tensors in float32, float32 and float64 as
+    they are (a float64 run stays float64: tests/train/test_distributed.py compares in it)."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
 @torch.no_grad()
 def scale_codebooks(model: nn.Module, factor: float) -> None:
     """Multiplies every codebook (``nn.Embedding`` weight) of ``model`` by ``factor`` in place
@@ -58,10 +64,10 @@ class CodecRecipe(Recipe):
             set_quantize_prob(model, config.quantize_prob)
         if config.init_from_dac:
             from bench.models.checkpoints import resolve_checkpoint
-            from sdcodec.init_dac import init_from_dac
+            from sdcodec.init_dac import INIT_FROM_DAC_MODES
 
             # a file, an embedded DAC (dac-tiny) or a fetched official one (dac-16k)
-            init_from_dac(model, resolve_checkpoint(config.init_from_dac))
+            INIT_FROM_DAC_MODES[config.init_from_dac_mode](model, resolve_checkpoint(config.init_from_dac))
         # SD-Codec's absent branches take no part in a step's loss: DDP must look for them.
         multi_branch = tuple(model.branches) != (MIX,)
         self.generator = self.part("generator", model, find_unused_parameters=multi_branch)
@@ -86,11 +92,11 @@ class CodecRecipe(Recipe):
         shuffle = batch.shuffle if present is not None else None
         with self.runtime.autocast():
             out = self.generator.wrapped(batch.mix, names, present=present, shuffle=shuffle)
-        fake = torch.cat([out.audio[n] for n in names], 0).float()
-        real = torch.cat(references, 0).float()
+        fake = _loss_precision(torch.cat([out.audio[n] for n in names], 0))
+        real = _loss_precision(torch.cat(references, 0))
 
         logs: dict[str, torch.Tensor] = {}
-        terms = {"commitment": out.commitment_loss.float(), "codebook": out.codebook_loss.float()}
+        terms = {"commitment": _loss_precision(out.commitment_loss), "codebook": _loss_precision(out.codebook_loss)}
         if weights.mel > 0:
             terms["mel"] = self.mel_loss(fake, real)
         elif self.logs_at(step):  # unweighted: only measured for the log (7% of a tiny step)
@@ -101,11 +107,11 @@ class CodecRecipe(Recipe):
 
             with self.runtime.autocast():
                 loss_d = discriminator_loss(self.discriminator.wrapped, fake.detach(), real)
-            logs["grad_norm_d"] = self.discriminator.update(loss_d.float())
+            logs["grad_norm_d"] = self.discriminator.update(_loss_precision(loss_d))
             logs["loss_d"] = loss_d.detach()
             with no_sync(self.discriminator.wrapped), self.runtime.autocast():
                 adv, feature = generator_losses(self.discriminator.wrapped, fake, real)
-            terms.update(adv=adv.float(), feature=feature.float())
+            terms.update(adv=_loss_precision(adv), feature=_loss_precision(feature))
         if self.stft_loss is not None:
             terms["stft"] = self.stft_loss(fake, real)
         if weights.si_sdr > 0:
@@ -113,7 +119,7 @@ class CodecRecipe(Recipe):
         if weights.snr > 0:
             terms["snr"] = neg_snr_of_audible(fake, real)
         if weights.silence > 0:
-            mixtures = batch.mix.repeat(len(names), 1, 1).float()
+            mixtures = _loss_precision(batch.mix.repeat(len(names), 1, 1))
             terms["silence"] = silence_level_of_inaudible(fake, real, mixtures)
         if weights.waveform > 0:
             terms["waveform"] = (fake - real).abs().mean()
