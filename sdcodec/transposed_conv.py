@@ -20,11 +20,13 @@ other kernels than the faulty forward one and which the tests check against floa
 
 from __future__ import annotations
 
+import types
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["FLOP_FORMULAS", "ConvTranspose1d", "conv_transpose1d"]
+__all__ = ["FLOP_FORMULAS", "ConvTranspose1d", "conv_transpose1d", "route_transposed_convs"]
 
 
 def conv_transpose1d(
@@ -71,6 +73,21 @@ class ConvTranspose1d(nn.ConvTranspose1d):
                                               self.dilation)
         return conv_transpose1d(x, self.weight, self.bias, self.stride[0], self.padding[0], output_padding[0],
                                 self.dilation[0])
+
+
+def route_transposed_convs(model: nn.Module) -> int:
+    """Makes every plain ``nn.ConvTranspose1d`` inside ``model`` (a model of another code base,
+    e.g. a transformers codec) compute through ``conv_transpose1d``, in place: its ``forward``
+    becomes ``ConvTranspose1d.forward`` bound to it, so weights, parametrizations (weight norm),
+    ``state_dict`` and class stay as they are. Layers with groups or a non-zero padding mode keep
+    torch's forward. Returns the number of layers rerouted."""
+    routed = 0
+    for module in model.modules():
+        if (isinstance(module, nn.ConvTranspose1d) and not isinstance(module, ConvTranspose1d)
+                and module.groups == 1 and module.padding_mode == "zeros"):
+            module.forward = types.MethodType(ConvTranspose1d.forward, module)
+            routed += 1
+    return routed
 
 
 def _slow_conv_transpose_flops(x_shape: list[int], w_shape: list[int], *args, out_shape: list[int] | None = None,

@@ -85,3 +85,26 @@ def test_a_spec_that_fixes_the_bitrate_offers_only_that_point(saved):
         assert torch.equal(fixed.resynthesize(audio), every.resynthesize(audio, n_quantizers=2))
     # the run hash tells the operating points apart
     assert len({every.identity(), fixed.identity()}) == 2 and fixed.identity() == counted.identity()
+
+
+@pytest.mark.parametrize("name", ["dac", "encodec", "mimi", "xcodec"])
+def test_transposed_convolutions_run_without_onednn(saved, name, monkeypatch):
+    # transformers' decoders use plain nn.ConvTranspose1d, which torch 2.13's oneDNN gets wrong on
+    # 2+ CPU threads for some shapes: the harness reroutes each one (sdcodec.transposed_conv)
+    import sdcodec.transposed_conv as transposed
+
+    folder, original = saved[name]
+    codec, source = load_hf_codec(f"hf:{folder}")
+    eligible = [m for m in codec.model.modules() if isinstance(m, torch.nn.ConvTranspose1d) and m.groups == 1]
+    assert source["transposed_convs_without_onednn"] == len(eligible) > 0
+    calls = []
+    routed = transposed.conv_transpose1d
+
+    def counting(*args, **kwargs):
+        calls.append(args[1].shape)
+        return routed(*args, **kwargs)
+
+    monkeypatch.setattr(transposed, "conv_transpose1d", counting)
+    with torch.inference_mode():
+        codec.resynthesize(0.1 * torch.randn(1, 1, 4 * codec.hop_length, generator=torch.Generator().manual_seed(5)))
+    assert len(calls) >= len(eligible)

@@ -22,7 +22,7 @@ from baselines.dac import DAC_PRESETS
 from baselines.tdanet import TDANET_PRESETS, TDANet
 from sdcodec.config import sdcodec_preset
 from sdcodec.nn import Decoder, DecoderBlock, remove_weight_norm
-from sdcodec.transposed_conv import ConvTranspose1d, conv_transpose1d
+from sdcodec.transposed_conv import ConvTranspose1d, conv_transpose1d, route_transposed_convs
 
 #: float32 vs float64: max |difference| / RMS of the float64 output (see the module docstring).
 TOL = 1e-4
@@ -172,3 +172,34 @@ def test_cpu_autocast_runs_in_the_autocast_dtype_like_f_conv_transpose1d():
     folded = remove_weight_norm(Decoder(64, 64, (5, 2, 2)).eval())
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
         assert folded(torch.randn(1, 64, 10)).dtype == torch.bfloat16
+
+
+def _foreign_stride5(route: bool) -> torch.nn.Module:
+    """The SD-Codec decoder's stride-5 layer (its shape and padding, where oneDNN faults) written
+    as other code bases write theirs (a plain, weight-normed ``nn.ConvTranspose1d``, as
+    transformers' codecs do), optionally rerouted."""
+    torch.manual_seed(3)
+    layer = torch.nn.utils.parametrizations.weight_norm(torch.nn.ConvTranspose1d(768, 384, 10, stride=5, padding=2))
+    model = torch.nn.Sequential(torch.nn.Identity(), layer).eval()
+    if route:
+        assert route_transposed_convs(model) == 1 and route_transposed_convs(torch.nn.Sequential(ConvTranspose1d(2, 2, 2))) == 0
+    return model
+
+
+def _worst_error(model: torch.nn.Module) -> float:
+    exact = copy.deepcopy(model).double()
+    worst = 0.0
+    with torch.inference_mode():
+        for length in (8, 24, 40, 56, 136):  # stride-5 inputs of 1 to 17 latent frames
+            x = torch.randn(4, 768, length, generator=torch.Generator().manual_seed(length))
+            reference = exact(x.double())
+            worst = max([worst] + [_error(model(x), reference) for _ in range(REPEATS)])
+    return worst
+
+
+def test_foreign_transposed_convs_are_rerouted_and_exact():
+    # transformers' codecs (bench.models.huggingface) get their layers rerouted this way
+    keys = set(_foreign_stride5(route=False).state_dict())
+    model = _foreign_stride5(route=True)
+    assert set(model.state_dict()) == keys and type(model[1]).__name__ == "ParametrizedConvTranspose1d"
+    assert _worst_error(model) < TOL

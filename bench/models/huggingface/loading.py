@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sdcodec.core.errors import ConfigError
+from sdcodec.transposed_conv import route_transposed_convs
 
 PREFIX = "hf:"
 #: The ``transformers`` versions the HF codecs were tested with (``pip install -e '.[hf]'``).
@@ -270,6 +271,10 @@ def load_hf_codec(text: str):
     kind = codec_kind(spec, config)
     points, default = operating_points(spec, kind, config)
     model = load_model(spec, transformers, config)
+    # torch 2.13's oneDNN transposed convolution is wrong on 2+ CPU threads for some shapes
+    # (sdcodec.transposed_conv); transformers' decoders use plain nn.ConvTranspose1d
+    routed = route_transposed_convs(model)
     source = {"location": spec.location, "local": spec.local, "revision": spec.revision,
-              "commit": _commit(spec), "transformers": transformers.__version__}
+              "commit": _commit(spec), "transformers": transformers.__version__,
+              "transposed_convs_without_onednn": routed}
     return build_codec(model, kind, points, default, source), source
