@@ -42,14 +42,17 @@ SMALL = dict(encoder_dim=8, encoder_rates=(2, 5), latent_dim=16, decoder_dim=16,
 
 def run_yaml(config, from_dac: bool) -> str:
     """A run's Hydra ``config.yaml`` in the authors' form (their ``config/model/*.yaml`` under
-    ``model:``, per-track lists in ``quant_params``, ``sampling_rate`` at the top)."""
+    ``model:``, per-track lists in ``quant_params``, the latent width in ``d_latent`` and
+    ``input_dim`` as their model reads it, ``sampling_rate`` at the top)."""
     tracks = len(config.tracks)
     model = {
         "name": "SDCodec", "latent_dim": config.latent_dim, "tracks": list(config.tracks),
-        "enc_params": {"name": "DACEncoder", "d_model": config.encoder_dim, "strides": list(config.encoder_rates)},
-        "dec_params": {"name": "DACDecoder", "d_model": config.decoder_dim, "strides": list(config.decoder_rates)},
+        "enc_params": {"name": "DACEncoder", "d_model": config.encoder_dim, "strides": list(config.encoder_rates),
+                       "d_latent": config.latent_dim},
+        "dec_params": {"name": "DACDecoder", "d_model": config.decoder_dim, "strides": list(config.decoder_rates),
+                       "d_latent": config.latent_dim},
         "quant_params": {
-            "name": "MultiSourceRVQ", "n_codebooks": [config.n_codebooks] * tracks,
+            "name": "MultiSourceRVQ", "input_dim": config.latent_dim, "n_codebooks": [config.n_codebooks] * tracks,
             "codebook_size": [config.codebook_size] * tracks, "codebook_dim": [config.codebook_dim] * tracks,
             "quantizer_dropout": 0.0, "code_jit_prob": list(config.code_jit_prob),
             "code_jit_size": list(config.code_jit_size), "shared_codebooks": config.shared_codebooks},
