@@ -33,7 +33,7 @@ from torch import nn
 
 from sdcodec.checkpoint_trust import load_weights_only, require_plain
 from sdcodec.core.dataclass_json import from_dict, to_dict
-from sdcodec.core.errors import CheckpointError, ConfigError
+from sdcodec.core.errors import CheckpointError, ConfigError, one_line
 
 FORMAT = "sdbench"
 VERSION = 1
@@ -93,9 +93,7 @@ def read_checkpoint(path: str | Path, trust: bool = False, allow: Sequence[Any] 
     except CheckpointError:
         raise
     except Exception as error:  # torch raises many kinds for a damaged file
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
-        raise CheckpointError(f"{path}: not a readable torch checkpoint ({reason})") from error
+        raise CheckpointError(f"{path}: not a readable torch checkpoint ({one_line(error, limit=None)})") from error
 
 
 def load_state_dict_strict(model: nn.Module, state_dict: dict[str, Any], path: str | Path) -> None:

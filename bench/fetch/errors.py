@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sdcodec.core.errors import BenchError
+from sdcodec.core.errors import BenchError, first_line
 
 
 class FetchError(BenchError):
@@ -24,5 +24,4 @@ def short_reason(error: BaseException) -> str:
     found = _ERRNO.search(text)
     if found:
         return found.group(1).strip().rstrip(".").lower()
-    first = text.strip().splitlines()[0].strip() if text.strip() else ""
-    return first[:200] if first else type(error).__name__
+    return first_line(error)

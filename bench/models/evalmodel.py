@@ -23,7 +23,7 @@ from bench.models import rates
 from bench.models.capabilities import has_code_streams, is_codec, kind_of, tasks_of
 from bench.models.validation import ModelOutputError, check_audio, check_tracks
 from sdcodec.core.constants import MODEL_SAMPLE_RATE, TRACKS
-from sdcodec.core.errors import BenchError, ConfigError
+from sdcodec.core.errors import BenchError, ConfigError, one_line
 
 #: The probe: ``PROBE_BATCH`` clips of ``PROBE_SECONDS`` of seeded noise at -20 dBFS RMS.
 PROBE_SECONDS: float = 0.5
@@ -64,13 +64,6 @@ def _guarded(spec: str, call: str, fn: Callable[[], Any]) -> Any:
     except Exception as error:
         reason = f"{call} raised {one_line(error)}"
         raise ModelCallError(f"{spec}: {reason}", reason) from error
-
-
-def one_line(error: BaseException, limit: int = 200) -> str:
-    """``Type: first line of the message``, at most ``limit`` characters."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    text = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_implementation(spec: str, model: object) -> ModelBase:

@@ -29,17 +29,11 @@ from typing import Any
 
 from bench.api import Codec, ModelBase, Separator
 from bench.models.specs import SPEC_SOURCES, Loaded, NamedModel, SpecSource
-from sdcodec.core.errors import ConfigError
+from sdcodec.core.errors import ConfigError, one_line
 
 #: The entry-point group installed packages declare their models in.
 ENTRY_POINT_GROUP = "sdbench.models"
 PREFIX = "py:"
-
-
-def _one_line(error: BaseException) -> str:
-    from bench.models.evalmodel import one_line
-
-    return one_line(error)
 
 
 def call_factory(spec: str, target: str, factory: Callable[..., Any], kwargs: dict[str, Any]) -> ModelBase:
@@ -47,7 +41,7 @@ def call_factory(spec: str, target: str, factory: Callable[..., Any], kwargs: di
     try:
         model = factory(**kwargs)
     except Exception as error:  # the plug-in's bug, reported in one line
-        raise ConfigError(f"{spec}: factory {target} raised {_one_line(error)}") from error
+        raise ConfigError(f"{spec}: factory {target} raised {one_line(error)}") from error
     if not isinstance(model, (Codec, Separator)):
         raise ConfigError(f"{spec}: factory {target} returned {type(model).__module__}."
                           f"{type(model).__qualname__}, neither a bench.Codec nor a bench.Separator")
@@ -121,7 +115,7 @@ def _import(spec: str, module: str):
     try:
         return importlib.import_module(module)
     except Exception as error:  # ImportError, SyntaxError, or whatever the module raises
-        raise ConfigError(f"{spec}: cannot import {module} ({_one_line(error)})") from error
+        raise ConfigError(f"{spec}: cannot import {module} ({one_line(error)})") from error
 
 
 def _check_py(text: str) -> None:
@@ -130,7 +124,7 @@ def _check_py(text: str) -> None:
     try:
         found = importlib.util.find_spec(module)
     except Exception as error:  # a missing parent package
-        raise ConfigError(f"{text}: cannot import {module} ({_one_line(error)})") from None
+        raise ConfigError(f"{text}: cannot import {module} ({one_line(error)})") from None
     if found is None:
         raise ConfigError(f"{text}: cannot import {module} (no such module on sys.path)")
 
@@ -178,7 +172,7 @@ def _load_plugin(text: str) -> Loaded:
         factory = point.load()
     except Exception as error:
         raise ConfigError(f"{text}: plug-in {point.value} (package {_distribution(point)}) cannot be "
-                          f"imported ({_one_line(error)})") from error
+                          f"imported ({one_line(error)})") from error
     model = call_factory(text, point.value, factory, {})
     return Loaded(model, text, {"plugin": point.value, "package": _distribution(point)})
 

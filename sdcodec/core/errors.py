@@ -41,3 +41,24 @@ class MetricError(BenchError):
 
 class ConfigError(BenchError):
     """An unknown name or an invalid value in a configuration or on the command line."""
+
+
+
+def _message_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0].strip() if text else ""
+
+
+def first_line(error: BaseException, limit: int | None = 200) -> str:
+    """The first line of ``error``'s message (at most ``limit`` characters), or its type name when
+    the message is empty: the reason inside a one-line error (libraries raise multi-line ones)."""
+    line = _message_line(error)
+    return (line if limit is None else line[:limit]) or type(error).__name__
+
+
+def one_line(error: BaseException, limit: int | None = 200) -> str:
+    """``Type: first line of the message`` (just ``Type`` when it is empty), at most ``limit``
+    characters (cut with ``...``)."""
+    line = _message_line(error)
+    text = f"{type(error).__name__}: {line}" if line else type(error).__name__
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sdcodec.core.errors import ConfigError
+from sdcodec.core.errors import ConfigError, first_line
 from sdcodec.transposed_conv import route_transposed_convs
 
 PREFIX = "hf:"
@@ -124,11 +124,6 @@ def _quiet(transformers: Any) -> Iterator[None]:
             logging.enable_progress_bar()
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
-
-
 def _hub_error(spec: HFSpec, error: BaseException) -> ConfigError:
     """One line for a hub repo that could not be read."""
     from huggingface_hub import constants
@@ -164,11 +159,11 @@ def read_config(spec: HFSpec, transformers: Any) -> Any:
             return transformers.AutoConfig.from_pretrained(spec.location, **_where(spec))
     except OSError as error:
         if spec.local:
-            raise ConfigError(f"{spec.text}: unreadable config.json ({_first_line(error)})") from None
+            raise ConfigError(f"{spec.text}: unreadable config.json ({first_line(error)})") from None
         raise _hub_error(spec, error) from None
     except (ValueError, KeyError, TypeError) as error:
         raise ConfigError(f"{spec.text}: config.json is not a transformers configuration "
-                          f"({_first_line(error)})") from None
+                          f"({first_line(error)})") from None
 
 
 def codec_kind(spec: HFSpec, config: Any):
@@ -241,10 +236,10 @@ def load_model(spec: HFSpec, transformers: Any, config: Any) -> Any:
     except OSError as error:
         if spec.local:
             raise ConfigError(f"{spec.text}: no readable weights in {spec.location} "
-                              f"({_first_line(error)}); save them with save_pretrained") from None
+                              f"({first_line(error)}); save them with save_pretrained") from None
         raise _hub_error(spec, error) from None
     except Exception as error:  # a corrupt weights file: safetensors or torch raise their own types
-        raise ConfigError(f"{spec.text}: cannot load the weights ({_first_line(error)})") from None
+        raise ConfigError(f"{spec.text}: cannot load the weights ({first_line(error)})") from None
     problem = _weights_error(spec, info)
     if problem is not None:
         raise problem
