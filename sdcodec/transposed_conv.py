@@ -59,13 +59,18 @@ def conv_transpose1d(
     return out.squeeze(2)
 
 
+def _computable(conv: nn.ConvTranspose1d) -> bool:
+    """Whether ``conv_transpose1d`` computes ``conv`` (one group, zero padding)."""
+    return conv.groups == 1 and conv.padding_mode == "zeros"
+
+
 class ConvTranspose1d(nn.ConvTranspose1d):
     """``nn.ConvTranspose1d`` (one group, ``padding_mode="zeros"``) computed by
     ``conv_transpose1d``: correct on any number of CPU threads, unchanged on CUDA."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.groups != 1 or self.padding_mode != "zeros":
+        if not _computable(self):
             raise ValueError("ConvTranspose1d: only groups=1 and padding_mode='zeros' are supported")
 
     def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
@@ -83,8 +88,7 @@ def route_transposed_convs(model: nn.Module) -> int:
     torch's forward. Returns the number of layers rerouted."""
     routed = 0
     for module in model.modules():
-        if (isinstance(module, nn.ConvTranspose1d) and not isinstance(module, ConvTranspose1d)
-                and module.groups == 1 and module.padding_mode == "zeros"):
+        if isinstance(module, nn.ConvTranspose1d) and not isinstance(module, ConvTranspose1d) and _computable(module):
             module.forward = types.MethodType(ConvTranspose1d.forward, module)
             routed += 1
     return routed
