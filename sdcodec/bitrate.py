@@ -43,15 +43,16 @@ class NominalBitrate:
         return self.total_bps / 1000.0
 
 
-def nominal_bitrate(model_or_config: Any) -> NominalBitrate:
+def nominal_bitrate(model_or_config: Any, n_quantizers: int | None = None) -> NominalBitrate:
     """Nominal bitrate of a codec model or its configuration (``SDCodecConfig``/``DACConfig``).
 
-    A branch uses ``n_codebooks`` layers (own + shared) of ``log2(codebook_size)`` bits each per
-    latent frame; frames per second = ``sample_rate / hop_length``.
+    A branch uses ``n_quantizers`` (default: all ``n_codebooks``, own + shared) layers of
+    ``log2(codebook_size)`` bits each per latent frame; frames per second =
+    ``sample_rate / hop_length``.
     """
     config = getattr(model_or_config, "config", model_or_config)
-    frame_rate = config.sample_rate / math.prod(config.encoder_rates)
-    bits_per_frame = config.n_codebooks * math.log2(config.codebook_size)
+    frame_rate = config.frame_rate
+    bits_per_frame = (n_quantizers or config.n_codebooks) * math.log2(config.codebook_size)
     n_branches = len(getattr(config, "tracks", ())) or 1
     return NominalBitrate(bits_per_frame * frame_rate, n_branches, frame_rate, bits_per_frame)
 

@@ -19,6 +19,8 @@ from torch import Tensor
 
 from bench.api import Codec, Request
 from bench.models.checkpoints import IMPLEMENTATIONS, family_description
+from bench.models.rates import fit_length
+from sdcodec.bitrate import nominal_bitrate
 from sdcodec.codec import CodecBase
 
 
@@ -54,18 +56,17 @@ class FamilyCodec(Codec):
         latents = [self._latent(z[i * batch:(i + 1) * batch], track, n_quantizers)
                    for i, (_, track) in enumerate(requests)]
         audio = self.model.decode(torch.cat(latents))
-        audio = torch.nn.functional.pad(audio, (0, max(0, length - audio.shape[-1])))[..., :length]
+        audio = fit_length(audio, length)
         return list(audio.split(batch))
 
     def decode_tracks(self, mix: Tensor, *, n_quantizers: int | None = None) -> dict[str, Tensor]:
         return self.model.separate(mix, n_quantizers)
 
     def nominal_kbps(self, *, track: str | None = None, n_quantizers: int | None = None) -> float:
-        """``n_quantizers x log2(codebook_size) x frame_rate`` per branch; every branch for
-        ``track`` None (shared codebooks counted in each branch, as the paper does)."""
-        layers = n_quantizers or self.model.config.n_codebooks
-        per_branch = layers * math.log2(self.codebook_size) * self.frame_rate / 1000
-        return per_branch * (len(self.model.branches) if track is None else 1)
+        """``sdcodec.bitrate.nominal_bitrate`` at ``n_quantizers``: one branch for a ``track``,
+        every branch for ``track`` None (shared codebooks counted in each, as the paper does)."""
+        rate = nominal_bitrate(self.model, n_quantizers)
+        return rate.per_branch_kbps if track is not None else rate.total_kbps
 
     def to(self, device: str | torch.device) -> "FamilyCodec":
         self.model.to(device)
