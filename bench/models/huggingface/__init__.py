@@ -12,8 +12,8 @@ from bench.models.specs import SPEC_SOURCES, Loaded, SpecSource
 
 
 def _load(text: str) -> Loaded:
-    codec, source = load_hf_codec(text)
-    return Loaded(codec, type(codec.model).__name__.removesuffix("Model"), {"hf": source})
+    codec, _ = load_hf_codec(text)  # the source is in the codec's own describe() ("hf")
+    return Loaded(codec, type(codec.model).__name__.removesuffix("Model"))
 
 
 SPEC_SOURCES.add("hf", SpecSource("hf", claims, _load, check=check_hf_spec))

@@ -73,12 +73,14 @@ class CodecKind:
         return True
 
     def encode(self, model: nn.Module, audio: Tensor, arguments: Mapping[str, Any]) -> Coded:
-        """``audio [B, C, T]`` (T a multiple of ``hop_length``) -> its codes."""
-        raise NotImplementedError
+        """``audio [B, C, T]`` (T a multiple of ``hop_length``) -> its codes (by default
+        ``model.encode(audio, **arguments).audio_codes``, as Mimi, X-Codec and DAC take it)."""
+        return Coded(model.encode(audio, **arguments, return_dict=True).audio_codes)
 
     def decode(self, model: nn.Module, coded: Coded) -> Tensor:
-        """Codes -> audio ``[B, C, T']`` (T' >= the input's T)."""
-        raise NotImplementedError
+        """Codes -> audio ``[B, C, T']`` (T' >= the input's T; by default
+        ``model.decode(codes).audio_values``, as Mimi and X-Codec take it)."""
+        return model.decode(coded.codes, return_dict=True).audio_values
 
 
 class BandwidthKind(CodecKind):
@@ -116,9 +118,6 @@ class DacKind(CodecKind):
 
     def operating_points(self, config: Any) -> dict[int, dict[str, Any]]:
         return {n: {"n_quantizers": n} for n in range(1, int(config.n_codebooks) + 1)}
-
-    def encode(self, model: nn.Module, audio: Tensor, arguments: Mapping[str, Any]) -> Coded:
-        return Coded(model.encode(audio, **arguments, return_dict=True).audio_codes)
 
     def decode(self, model: nn.Module, coded: Coded) -> Tensor:
         return model.decode(audio_codes=coded.codes, return_dict=True).audio_values.unsqueeze(1)
@@ -160,12 +159,6 @@ class MimiKind(CodecKind):
         first = max(1, int(config.num_semantic_quantizers))
         return {n: {"num_quantizers": n} for n in range(first, int(config.num_quantizers) + 1)}
 
-    def encode(self, model: nn.Module, audio: Tensor, arguments: Mapping[str, Any]) -> Coded:
-        return Coded(model.encode(audio, **arguments, return_dict=True).audio_codes)
-
-    def decode(self, model: nn.Module, coded: Coded) -> Tensor:
-        return model.decode(coded.codes, return_dict=True).audio_values
-
 
 class XcodecKind(BandwidthKind):
     """X-Codec (``XcodecModel``): acoustic (DAC) and semantic (HuBERT) features through one RVQ
@@ -178,12 +171,6 @@ class XcodecKind(BandwidthKind):
 
     def channels(self, config: Any) -> int:
         return 1
-
-    def encode(self, model: nn.Module, audio: Tensor, arguments: Mapping[str, Any]) -> Coded:
-        return Coded(model.encode(audio, **arguments, return_dict=True).audio_codes)
-
-    def decode(self, model: nn.Module, coded: Coded) -> Tensor:
-        return model.decode(coded.codes, return_dict=True).audio_values
 
 
 HF_CODECS.add("dac", DacKind())
