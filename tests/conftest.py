@@ -6,6 +6,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 
 import pytest
+import torch
 
 
 @pytest.fixture
@@ -24,3 +25,15 @@ def spawn() -> Iterator[Callable[..., subprocess.Popen]]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """torch on one thread for the test, restored after it. One thread is exact where torch
+    2.13's oneDNN transposed convolution is not (sdcodec.transposed_conv), and CPU timings on a
+    shared machine swing far less. Folders and modules that need it throughout use it autouse
+    or through ``pytest.mark.usefixtures("one_thread")``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -199,3 +199,10 @@ def record(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> FakeRecord:
     fake = FakeRecord(server, {f"dnr_v2.tar.gz.{i:02d}": piece for i, piece in enumerate(pieces)})
     fake.publish()
     return fake
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``bench`` printed on stderr, asserted to be one ``bench: error:`` line."""
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bench: error: ") and "\n" not in err, err
+    return err

@@ -25,19 +25,13 @@ from bench.fetch.archive import group_archives
 from bench.fetch.datasets import MARKER, MOVING, STAGING, fetch_dataset
 from bench.fetch.errors import FetchError
 from bench.fetch.http import DownloadOptions
-from .conftest import DNR_TRACKS, RECORD_ID, FakeRecord, closed_port_url, dnr_tar_gz
+from .conftest import DNR_TRACKS, RECORD_ID, FakeRecord, closed_port_url, dnr_tar_gz, one_line_error
 
 PARTS = ["dnr_v2.tar.gz.00", "dnr_v2.tar.gz.01", "dnr_v2.tar.gz.02"]
 
 
 def fetch(root: Path, *extra: str) -> int:
     return main(["data", "fetch", "dnr", "--to", str(root), "--retries", "0", *extra])
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("bench: error: ") and "\n" not in err, err
-    return err
 
 
 def assert_nothing_looks_complete(root: Path) -> None:

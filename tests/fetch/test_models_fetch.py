@@ -33,7 +33,7 @@ from sdcodec.config import sdcodec_preset
 from sdcodec.init_dac import init_from_dac
 from sdcodec.model import SDCodec
 
-from .conftest import closed_port_url
+from .conftest import closed_port_url, one_line_error
 
 #: The tiny shape with the paper's 12 codebooks at 16 kHz (what verification checks).
 SMALL = dict(encoder_dim=8, encoder_rates=(2, 5), latent_dim=16, decoder_dim=16, decoder_rates=(5, 2),
@@ -129,12 +129,6 @@ def dac_served(server, dac_bytes, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setitem(OFFICIAL_MODELS._items, "dac-16k", dataclasses.replace(
         entry, source=HttpSource(server.url(path), "weights_16khz.pth")))
     return path
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("bench: error: ") and "\n" not in err, err
-    return err
 
 
 def test_dac_over_http_is_verified_recorded_and_usable_as_a_model(dac_served, dac_bytes, server, monkeypatch,

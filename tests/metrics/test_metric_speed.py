@@ -16,14 +16,9 @@ from bench.metrics.pool import usable_cores
 SECONDS, RATE = 10.0, 16000
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Per-core numbers: torch on one thread (as in the pool's workers). On a shared machine,
-    torch's default thread pool makes CPU timings swing by 10x with the other processes' load."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+#: Per-core numbers: torch on one thread (as in the pool's workers). On a shared machine, torch's
+#: default thread pool makes CPU timings swing by 10x with the other processes' load.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def clips(speech, count: int):

@@ -65,7 +65,8 @@ def decoder(request) -> tuple[str, Decoder]:
 @pytest.fixture(scope="module", params=sorted(PRESETS))
 def folded_decoder(request) -> tuple[str, Decoder, Decoder]:
     """(family, the decoder as inference runs it (weight norm folded), its float64 copy)."""
-    return request.param, remove_weight_norm(_decoder(request.param)), remove_weight_norm(_decoder(request.param)).double()
+    model = remove_weight_norm(_decoder(request.param))
+    return request.param, model, copy.deepcopy(model).double()
 
 
 def test_paper_decoder_blocks_match_float64(decoder):

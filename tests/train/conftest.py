@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 import standins  # noqa: E402
@@ -17,11 +16,8 @@ standins.install()
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _train_on_one_thread(one_thread):
+    """Every training test on one torch thread (tests/conftest.py ``one_thread``)."""
 
 
 @pytest.fixture(scope="session")

@@ -73,19 +73,15 @@ def _own_gradients(small_dnr: Path, tmp_path: Path, discriminator_step: list[tor
     from bench.train.loop import default_batches, train
 
     config = apply_overrides(named_config("tiny", "sdcodec"), ["total_steps=1", *OVERRIDES, sources_override(small_dnr)])
-    records, before = [], torch.get_num_threads()
-    torch.set_num_threads(1)  # as each rank runs (OMP_NUM_THREADS=1)
-    try:
-        for rank in (0, 1):
-            def rows(cfg, global_batch, _rank, _world, rank=rank):
-                return default_batches(cfg, global_batch, rank, 2)
+    records = []  # on one thread, as each rank runs (OMP_NUM_THREADS=1): tests/train/conftest.py
+    for rank in (0, 1):
+        def rows(cfg, global_batch, _rank, _world, rank=rank):
+            return default_batches(cfg, global_batch, rank, 2)
 
-            with ddp_probe.Recorder(replay={0: discriminator_step}) as recorder:
-                run = train(config, tmp_path / f"own{rank}", progress=False, device="cpu", batches_factory=rows)
-            assert run.finished
-            records.append(recorder.result())
-    finally:
-        torch.set_num_threads(before)
+        with ddp_probe.Recorder(replay={0: discriminator_step}) as recorder:
+            run = train(config, tmp_path / f"own{rank}", progress=False, device="cpu", batches_factory=rows)
+        assert run.finished
+        records.append(recorder.result())
     return records
 
 
