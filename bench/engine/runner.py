@@ -109,6 +109,7 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     from bench.data.synth import default_synth_root
     from bench.engine.evaluate import evaluate
     from bench.engine.scoring import Scorer
+    from bench.engine.tasks import quantizer_points
 
     root = Path(config.data) if config.data else default_synth_root()
     manifest = build_manifest(root, config.split, config.protocol)
@@ -119,7 +120,7 @@ def run_evaluation_suite(suite: Suite, config: RunConfig, out: str | Path | None
     dist, device = distributed.setup(config.device)
     models = resolve_models(suite, config, device)
     for model in models if config.n_quantizers else ():
-        offered = getattr(model.impl, "quantizer_options", ())
+        offered = quantizer_points(model)
         if offered and not set(offered) & set(config.n_quantizers):
             print(f"note: {model.label} offers n_quantizers {', '.join(map(str, offered))}, none of "
                   f"--n-quantizers {','.join(map(str, config.n_quantizers))}; it gets no rate-distortion rows")

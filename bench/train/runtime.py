@@ -18,17 +18,16 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from bench.engine.devices import check_device
 from bench.engine.distributed import DistInfo, setup, teardown
-from sdcodec.core.errors import ConfigError
 
 
 def resolve_device(device: str) -> str:
-    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``; other names checked."""
+    """``"auto"`` -> ``"cuda"`` when a GPU is visible, else ``"cpu"``; other names checked as
+    ``bench run`` checks them (``bench.engine.devices.check_device``: one-line ``ConfigError``)."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: no CUDA device is visible (use --device cpu)")
-    return device
+    return check_device(device)
 
 
 @dataclass

@@ -58,6 +58,18 @@ def test_cuda_index_past_the_last_device(monkeypatch, capsys) -> None:
     with pytest.raises(ConfigError, match="device number"):
         check_device("cuda:first")
     assert "cuda:0 to cuda:1" in one_error_line(RUN + ["--device", "cuda:7"], capsys)
+
+
+def test_python_training_api_checks_devices_as_the_cli_does(monkeypatch) -> None:
+    from bench.train.runtime import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(ConfigError, match="has 2 cuda device"):
+        resolve_device("cuda:7")
+    with pytest.raises(ConfigError, match="unknown device 'gpu'"):
+        resolve_device("gpu")
+    assert resolve_device("auto") == "cuda" and resolve_device("cuda:1") == "cuda:1"
     assert check_device("cpu") == "cpu"
 
 
