@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from bench.commands import COMMANDS
+from bench.commands.options import checked
+from bench.util.writable import check_out_file
 
 
 @COMMANDS.register("compare")
@@ -32,7 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="what is resampled and tested: tracks (default; the chunks of a "
                              "track are not independent) or clips")
     parser.add_argument("--format", choices=["text", "csv"], default="text")
-    parser.add_argument("--out", default=None, help="also write the comparisons as CSV to this file")
+    parser.add_argument("--out", type=checked(check_out_file), default=None,
+                        help="also write the comparisons as CSV to this file")
     parser.set_defaults(handler=run_compare)
 
 

@@ -84,6 +84,13 @@ def test_bad_input_is_one_line_and_status_2(runs, tmp_path, capsys, argv, messag
     assert len(err.strip().splitlines()) == 1 and message in err, err
 
 
+def test_an_out_that_cannot_be_written_is_refused_while_parsing(runs, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:  # before any run is read or bootstrapped
+        main(["compare", runs["worse"], "--models", "A", "B", "--out", f"{runs['worse']}/summary.csv/c.csv"])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and len(err.splitlines()) == 1 and "argument --out" in err and "is a file" in err
+
+
 def test_few_tracks_are_pointed_out(tmp_path, capsys) -> None:
     run = write_run(tmp_path / "few", two_model_rows(+0.5, tracks=6))
     status, out, _ = _run(["compare", str(run), "--models", "A", "B"], capsys)
