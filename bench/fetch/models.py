@@ -179,11 +179,17 @@ def fetched_checkpoint(name: str) -> Path:
     record = read_record(name)
     if record is None:
         raise FetchError(f"{name}: official model not fetched yet; run `bench models fetch {name}`")
-    path = _record_checkpoint(name, record)
-    if not path.is_file() or path.stat().st_size != record.get("bytes"):
-        raise FetchError(f"{path}: missing or changed since it was fetched; run "
+    path = _intact_checkpoint(name, record)
+    if path is None:
+        raise FetchError(f"{_record_checkpoint(name, record)}: missing or changed since it was fetched; run "
                          f"`bench models fetch --force {name}`")
     return path
+
+
+def _intact_checkpoint(name: str, record: dict[str, Any]) -> Path | None:
+    """The checkpoint ``record`` names when it is there with the recorded size, else None."""
+    path = _record_checkpoint(name, record)
+    return path if path.is_file() and path.stat().st_size == record.get("bytes") else None
 
 
 def _cache_failure(path: Path, error: OSError) -> FetchError:
@@ -225,13 +231,10 @@ def fetch_model(name: str, request: SourceRequest = SourceRequest(), force: bool
     from sdcodec.core.errors import CheckpointError
 
     entry = OFFICIAL_MODELS.get(name)
-    if not force and read_record(name) is not None:
-        try:
-            fetched_checkpoint(name)
-            echo(f"{name}: already fetched ({model_dir(name)})")
-            return read_record(name) or {}
-        except FetchError:
-            pass  # changed since: fetch it again
+    record = None if force else read_record(name)
+    if record is not None and _intact_checkpoint(name, record) is not None:  # else changed: fetch again
+        echo(f"{name}: already fetched ({model_dir(name)})")
+        return record
     staging = models_dir() / ".partial" / name
     try:
         staging.mkdir(parents=True, exist_ok=True)
@@ -268,12 +271,9 @@ def official_status() -> list[dict[str, Any]]:
     """Per official model: name, family, description, and whether (and where) it is fetched."""
     rows = []
     for name, entry in OFFICIAL_MODELS.items():
-        try:
-            path: Path | None = fetched_checkpoint(name)
-        except FetchError:
-            path = None
-        record = read_record(name) if path else None
+        record = read_record(name)
+        path = _intact_checkpoint(name, record) if record is not None else None
         rows.append({"name": name, "family": entry.family, "description": entry.description,
                      "fetched": path is not None, "checkpoint": str(path) if path else None,
-                     "sha256": record.get("sha256") if record else None})
+                     "sha256": record.get("sha256") if path else None})
     return rows
