@@ -144,8 +144,9 @@ def run_signature(config_path: Path) -> RunSignature | None:
 
 
 def select_run(runs: Sequence[DriveRun], wanted: RunSignature, client: DriveClient, scratch: Path,
-               folder_id: str, chosen: str | None = None) -> DriveRun:
-    """The run whose configuration has signature ``wanted`` (or the run folder ``chosen``);
+               folder_id: str, chosen: str | None = None) -> tuple[DriveRun, Path | None]:
+    """The run whose configuration has signature ``wanted`` (or the run folder ``chosen``), and
+    its configuration if it was downloaded (into ``scratch``) to tell the runs apart;
     ``FetchError`` listing the runs when there is no single match."""
     if not runs:
         raise FetchError(f"Google Drive folder {folder_id}: no {CHECKPOINT_NAME} in it (the "
@@ -153,18 +154,19 @@ def select_run(runs: Sequence[DriveRun], wanted: RunSignature, client: DriveClie
     if chosen is not None:
         for run in runs:
             if run.root == chosen.strip("/"):
-                return run
+                return run, None
         raise FetchError(f"--drive-run {chosen}: no such run folder; runs: {', '.join(r.root for r in runs)}")
     signatures: dict[str, RunSignature | None] = {}
+    configs: dict[str, Path] = {}
     for index, run in enumerate(runs):
         if run.config is None:
             signatures[run.root] = None
             continue
-        path = client.download(run.config.id, scratch / f"config-{index}.yaml")
-        signatures[run.root] = run_signature(path)
+        configs[run.root] = client.download(run.config.id, scratch / f"config-{index}.yaml")
+        signatures[run.root] = run_signature(configs[run.root])
     matches = [run for run in runs if signatures[run.root] == wanted]
     if len(matches) == 1:
-        return matches[0]
+        return matches[0], configs.get(matches[0].root)
     found = "; ".join(f"{root} ({signature or 'no SD-Codec config'})" for root, signature in signatures.items())
     problem = "several runs have" if matches else "no run has"
     raise FetchError(f"Google Drive folder {folder_id}: {problem} the configuration {wanted}; "

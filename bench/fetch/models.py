@@ -86,7 +86,7 @@ class DriveRunSource:
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
         runs = find_runs(client.list_folder(self.folder_id))
-        run = select_run(runs, self.signature, client, scratch, self.folder_id, request.drive_run)
+        run, downloaded = select_run(runs, self.signature, client, scratch, self.folder_id, request.drive_run)
         checkpoint = staging / "ckpt_final" / CHECKPOINT_NAME
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         if not checkpoint.is_file():
@@ -95,7 +95,9 @@ class DriveRunSource:
         if run.config is not None:
             config = staging / ".hydra" / "config.yaml"
             config.parent.mkdir(parents=True, exist_ok=True)
-            if not config.is_file():
+            if downloaded is not None:  # read to pick the run: the same file
+                os.replace(downloaded, config)
+            elif not config.is_file():
                 client.download(run.config.id, config)
             origin["config_id"] = run.config.id
         shutil.rmtree(scratch, ignore_errors=True)
