@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from bench.api import ModelBase
-from bench.models.specs import SPEC_SOURCES, Loaded, NamedModel, SpecSource
-from sdcodec.core.errors import BenchError, ConfigError
+from bench.models.specs import SPEC_SOURCES, Loaded, NamedModel, SpecSource, unclaimed
+from sdcodec.core.errors import ConfigError
 from sdcodec.core.registry import Registry
 
 #: Model family -> the ``bench.api`` implementation wrapping its ``nn.Module``.
@@ -103,7 +103,7 @@ def resolve_checkpoint(path: str) -> Path:
         from sdcodec.pretrained import embedded_checkpoint
 
         return embedded_checkpoint(path)
-    raise BenchError(f"{path}: no such checkpoint file (or embedded default like 'sdcodec-tiny')")
+    raise unclaimed(path)  # path-like here: a missing file
 
 
 def _embedded_names() -> list[NamedModel]:
