@@ -55,7 +55,7 @@ def default_point(model: EvalModel) -> tuple[int | None, ...]:
 
 def quantizer_points(model: EvalModel) -> tuple[int | None, ...]:
     """Every number of quantizers the codec offers (``bench.api.Codec.quantizer_options``)."""
-    return tuple(getattr(model.impl, "quantizer_options", ()))
+    return model.quantizer_options
 
 
 #: Between a task's name and its operating point in the rows' ``task`` (``rate-distortion@2``).

@@ -112,6 +112,9 @@ class EvalModel:
         self.tracks: tuple[str, ...] = tuple(model.tracks)
         self.tasks: frozenset[str] = tasks_of(model)
         self.kind = kind_of(model)
+        #: The numbers of quantizers the codec offers (``bench.api.Codec.quantizer_options``;
+        #: checked by ``check_implementation``); empty: one fixed bitrate.
+        self.quantizer_options: tuple[int, ...] = tuple(getattr(model, "quantizer_options", ()))
         self.device = torch.device("cpu")
         #: The number of quantizers every coding call uses (None: the codec's default); set by
         #: ``at`` for the rate-distortion suite's operating points.
@@ -145,7 +148,7 @@ class EvalModel:
         (``kbps``, what coding a mixture transmits) and for each track's branch alone
         (``track_kbps``; a codec without tracks: the whole codec)."""
         points = []
-        for n in getattr(self.impl, "quantizer_options", ()):
+        for n in self.quantizer_options:
             total = self.kbps(n)
             tracks = {t: self.impl.nominal_kbps(track=t, n_quantizers=n) for t in self.tracks}
             points.append({"n_quantizers": n, "kbps": total, "track_kbps": tracks or None})
@@ -191,7 +194,7 @@ class EvalModel:
         return rates.fit_length(back, length)
 
     def _check_quantizers(self, n_quantizers: int | None) -> None:
-        options = getattr(self.impl, "quantizer_options", ())
+        options = self.quantizer_options
         if n_quantizers is not None and n_quantizers not in options:
             raise ConfigError(f"{self.spec}: n_quantizers={n_quantizers} is not one of its "
                               f"quantizer_options {list(options) or '(none: one fixed bitrate)'}")
