@@ -53,8 +53,8 @@ class Cascade(Separator):
         return self
 
     def describe(self) -> dict[str, Any]:
-        return {"cascade": {"separator": self.separator.describe(), "codec": self.codec.describe()},
-                "parameters": sum(m.impl.describe().get("parameters", 0) for m in (self.separator, self.codec))}
+        sides = {"separator": self.separator.describe(), "codec": self.codec.describe()}
+        return {"cascade": sides, "parameters": sum(side.get("parameters", 0) for side in sides.values())}
 
     def identity(self) -> str:
         return hashlib.sha256(f"{self.separator.identity}+{self.codec.identity}".encode()).hexdigest()
