@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import redirect_stdout
 
 import pytest
 import torch
@@ -37,3 +39,17 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def bench_cli() -> Callable[..., tuple[int, str]]:
+    """``bench_cli(*argv)`` runs ``bench ARGV`` in this process and returns (exit status, stdout)."""
+    from bench.cli import main
+
+    def run(*argv: str) -> tuple[int, str]:
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            status = main(list(argv))
+        return status, buffer.getvalue()
+
+    return run

@@ -5,11 +5,9 @@ Also ``py:`` specs with arguments, and two installed packages claiming one name.
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import textwrap
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -100,19 +98,12 @@ def plugin(tmp_path_factory):
         pip("uninstall", "--yes", PACKAGE)
 
 
-def bench_cli(*argv: str) -> tuple[int, str]:
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        status = main(list(argv))
-    return status, buffer.getvalue()
-
-
 def comparable(summary: pd.DataFrame) -> pd.DataFrame:
     keys = ["model", "task", "input", "output", "metric"]
     return summary.sort_values(keys).reset_index(drop=True)
 
 
-def test_installed_plugins_are_listed_and_run_like_the_python_api(plugin, tmp_path, monkeypatch) -> None:
+def test_installed_plugins_are_listed_and_run_like_the_python_api(bench_cli, plugin, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SDBENCH_RESULTS", str(tmp_path / "results"))
     status, listed = bench_cli("models", "--family", "tdanet")  # one family: a short preset table
     assert status == 0 and "toy-codec" in listed and "toy-separator" in listed and f"(package {PACKAGE})" in listed
@@ -137,7 +128,7 @@ def test_installed_plugins_are_listed_and_run_like_the_python_api(plugin, tmp_pa
     assert len(api_resynthesis.clips) == 2 * 4  # clips x (mix + 3 sources), one metric
 
 
-def test_py_specs_take_typed_arguments(plugin, tmp_path) -> None:
+def test_py_specs_take_typed_arguments(bench_cli, plugin, tmp_path) -> None:
     spec = 'Four bits=py:toy_sdbench_plugin:make_codec,bits=4'
     status, printed = bench_cli("run", "--suite", "resynthesis", "--model", spec, *QUICK, "--out", str(tmp_path / "r"))
     assert status == 0 and "| Four bits | 96 |" in printed

@@ -7,23 +7,14 @@ only the row that names a paper variant (``SD-Codec``) gets a published row."""
 from __future__ import annotations
 
 import io
-from contextlib import redirect_stdout
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from bench.cli import main
 
 LABELS = ("SD-Codec", "+ shared codebook (S=1 of 4)", "+ shared codebook (S=3 of 4)")
-
-
-def bench(*argv: str) -> tuple[int, str]:
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        status = main(list(argv))
-    return status, buffer.getvalue()
 
 
 def tiny_checkpoint(path, shared: int):
@@ -37,12 +28,12 @@ def tiny_checkpoint(path, shared: int):
     return save_model(model, "sdcodec", model.config, path)
 
 
-def test_ablation_suite_prints_one_row_per_variant_with_the_clip_statistics(tmp_path, capsys) -> None:
+def test_ablation_suite_prints_one_row_per_variant_with_the_clip_statistics(bench_cli, tmp_path, capsys) -> None:
     specs = []
     for label, shared in zip(LABELS, (0, 1, 3)):
         specs += ["--model", f"{label}={tiny_checkpoint(tmp_path / f'shared{shared}.pt', shared)}"]
     run = tmp_path / "ablation"
-    status, printed = bench("run", "--suite", "ablation-shared-codebook", *specs, "--split", "val",
+    status, printed = bench_cli("run", "--suite", "ablation-shared-codebook", *specs, "--split", "val",
                             "--limit", "2", "--batch-size", "2", "--metrics", "si_sdr", "--paper",
                             "--out", str(run))
     assert status == 0
@@ -53,7 +44,7 @@ def test_ablation_suite_prints_one_row_per_variant_with_the_clip_statistics(tmp_
         "SD-Codec", "SD-Codec (paper)", "Δ vs paper", *LABELS[1:]]
     assert "note: the paper's numbers come from the authors' protocol" in capsys.readouterr().err
 
-    status, text = bench("table", "--run", str(run), "--format", "csv")
+    status, text = bench_cli("table", "--run", str(run), "--format", "csv")
     assert status == 0
     table = pd.read_csv(io.StringIO(text))
     assert set(table["table"]) == {"ablation"} and set(table["kind"]) == {"ours"}

@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 import torch
 
-from bench.cli import main
 from bench.results.paths import reference_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,51 +27,41 @@ QUICK = ["--metrics", "si_sdr", "--limit", "4", "--batch-size", "2"]
 KEYS = ["model", "task", "input", "output", "clip_id", "metric"]
 
 
-def bench(*argv: str) -> tuple[int, str]:
-    """Runs ``bench ARGV`` in this process; returns (exit status, stdout)."""
-    from contextlib import redirect_stdout
-
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        status = main(list(argv))
-    return status, buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory) -> Path:
+def quick_run(bench_cli, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "quick"
-    status, _ = bench("run", "--suite", "resynthesis", "--model", "SD-Codec=sdcodec-tiny", *QUICK, "--out", str(out))
+    status, _ = bench_cli("run", "--suite", "resynthesis", "--model", "SD-Codec=sdcodec-tiny", *QUICK, "--out", str(out))
     assert status == 0
     return out
 
 
-def test_default_run_matches_the_committed_reference(tmp_path, capsys) -> None:
+def test_default_run_matches_the_committed_reference(bench_cli, tmp_path, capsys) -> None:
     """The CI drift guard: the README's main command on the embedded defaults, then ``bench check``
     against ``results/reference/resynthesis.csv``. A change that moves any metric fails here
     until the reference is deliberately updated (``bench check --update``)."""
     out = tmp_path / "default"
     start = time.perf_counter()
-    status, printed = bench("run", "--suite", "resynthesis", "--out", str(out))
+    status, printed = bench_cli("run", "--suite", "resynthesis", "--out", str(out))
     seconds = time.perf_counter() - start
     assert status == 0
     assert seconds < 300, f"the README's main job took {seconds:.0f} s; issue 7 asks for under 5 minutes on 2 cores"
     assert "Resynthesis" in printed and "SD-Codec" in printed and "DAC" in printed
-    status, report = bench("check", "--baseline", str(reference_dir() / "resynthesis.csv"), "--run", str(out))
+    status, report = bench_cli("check", "--baseline", str(reference_dir() / "resynthesis.csv"), "--run", str(out))
     with capsys.disabled():
         print(f"\n[default resynthesis run: {seconds:.0f} s]\n{report}")
     assert status == 0, report
 
 
-def test_perturbed_model_fails_check(tmp_path, quick_run) -> None:
+def test_perturbed_model_fails_check(bench_cli, tmp_path, quick_run) -> None:
     from sdcodec.checkpoint import load_model, save_model
     from sdcodec.pretrained import default_checkpoint
 
     reference = tmp_path / "reference.csv"
-    assert bench("check", "--update", "--baseline", str(reference), "--run", str(quick_run))[0] == 0
+    assert bench_cli("check", "--update", "--baseline", str(reference), "--run", str(quick_run))[0] == 0
     # The same run again passes (the default run is deterministic on CPU) ...
     again = tmp_path / "again"
-    assert bench("run", "--suite", "resynthesis", "--model", "SD-Codec=sdcodec-tiny", *QUICK, "--out", str(again))[0] == 0
-    status, report = bench("check", "--baseline", str(reference), "--run", str(again))
+    assert bench_cli("run", "--suite", "resynthesis", "--model", "SD-Codec=sdcodec-tiny", *QUICK, "--out", str(again))[0] == 0
+    status, report = bench_cli("check", "--baseline", str(reference), "--run", str(again))
     assert status == 0, report
     # ... and a model with slightly perturbed decoder weights does not.
     model = load_model(default_checkpoint("sdcodec"))
@@ -82,16 +71,16 @@ def test_perturbed_model_fails_check(tmp_path, quick_run) -> None:
             param.add_(1e-1 * param.abs().mean() * torch.randn(param.shape, generator=generator))
     perturbed = save_model(model, "sdcodec", model.config, tmp_path / "perturbed.pt")
     moved = tmp_path / "moved"
-    assert bench("run", "--suite", "resynthesis", "--model", f"SD-Codec={perturbed}", *QUICK, "--out", str(moved))[0] == 0
-    status, report = bench("check", "--baseline", str(reference), "--run", str(moved))
+    assert bench_cli("run", "--suite", "resynthesis", "--model", f"SD-Codec={perturbed}", *QUICK, "--out", str(moved))[0] == 0
+    status, report = bench_cli("check", "--baseline", str(reference), "--run", str(moved))
     assert status == 1
     assert "drift" in report and "si_sdr" in report and "drifted" in report
 
 
-def test_table_equals_statistics_recomputed_from_clips(quick_run) -> None:
+def test_table_equals_statistics_recomputed_from_clips(bench_cli, quick_run) -> None:
     """``bench table --format csv`` numbers equal the per-clip means and population standard
     deviations recomputed here from ``clips.parquet`` (skipped clips excluded)."""
-    status, text = bench("table", "--run", str(quick_run), "--format", "csv")
+    status, text = bench_cli("table", "--run", str(quick_run), "--format", "csv")
     assert status == 0
     table = pd.read_csv(io.StringIO(text))
     clips = pd.read_parquet(quick_run / "clips.parquet")
@@ -105,8 +94,8 @@ def test_table_equals_statistics_recomputed_from_clips(quick_run) -> None:
         assert row.std == pytest.approx(float(np.std(values, ddof=0)), abs=1e-9)
 
 
-def test_latex_table_from_a_run_parses(quick_run) -> None:
-    status, latex = bench("table", "--run", str(quick_run), "--format", "latex")
+def test_latex_table_from_a_run_parses(bench_cli, quick_run) -> None:
+    status, latex = bench_cli("table", "--run", str(quick_run), "--format", "latex")
     assert status == 0
     assert "\\begin{tabular}" in latex and "\\end{tabular}" in latex
     assert latex.count("{") == latex.count("}")
@@ -121,9 +110,9 @@ def test_latex_table_from_a_run_parses(quick_run) -> None:
     assert any("SD-Codec" in line and "$\\pm$" in line for line in body)
 
 
-def test_plots_write_png_and_pdf(tmp_path, quick_run) -> None:
+def test_plots_write_png_and_pdf(bench_cli, tmp_path, quick_run) -> None:
     out = tmp_path / "plots"
-    status, printed = bench("plot", "--run", str(quick_run), "--out", str(out))
+    status, printed = bench_cli("plot", "--run", str(quick_run), "--out", str(out))
     assert status == 0
     written = [Path(p) for p in printed.split()]
     assert {p.suffix for p in written} == {".png", ".pdf"}
@@ -132,20 +121,20 @@ def test_plots_write_png_and_pdf(tmp_path, quick_run) -> None:
         assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
 
 
-def test_ood_coding_heatmap(tmp_path) -> None:
+def test_ood_coding_heatmap(bench_cli, tmp_path) -> None:
     run = tmp_path / "ood"
-    status, printed = bench("run", "--suite", "ood-coding", *QUICK, "--out", str(run))
+    status, printed = bench_cli("run", "--suite", "ood-coding", *QUICK, "--out", str(run))
     assert status == 0
     rows = pd.read_parquet(run / "clips.parquet")
     tracks = {"speech", "music", "sfx"}
     assert set(rows["input"]) == tracks and set(rows["output"]) == tracks  # the full 3x3 matrix
-    status, printed = bench("plot", "--run", str(run), "--plot", "ood-heatmap", "--out", str(tmp_path / "p"))
+    status, printed = bench_cli("plot", "--run", str(run), "--plot", "ood-heatmap", "--out", str(tmp_path / "p"))
     assert status == 0 and "ood" in printed
 
 
-def test_throughput_suite_on_cpu_with_reference_ratio(tmp_path) -> None:
+def test_throughput_suite_on_cpu_with_reference_ratio(bench_cli, tmp_path) -> None:
     run = tmp_path / "speed"
-    status, printed = bench("run", "--suite", "throughput", "--model", "SD-Codec=preset:sdcodec/tiny",
+    status, printed = bench_cli("run", "--suite", "throughput", "--model", "SD-Codec=preset:sdcodec/tiny",
                             "--model", "DAC=preset:dac/tiny", "--model", "TDANet=preset:tdanet/tiny",
                             "--batch-sizes", "1,2", "--clip-seconds", "0.5", "--precisions", "fp32,bf16",
                             "--out", str(run))
@@ -158,7 +147,7 @@ def test_throughput_suite_on_cpu_with_reference_ratio(tmp_path) -> None:
     assert np.allclose(ours["real_time_factor"] * ours["audio_seconds_per_second"], 1.0)
     assert (frame["implementation"] == "reference").any(), "descript-audio-codec measured in the same run"
     assert "speed vs descript-audio-codec" in printed
-    status, printed = bench("plot", "--run", str(run), "--out", str(tmp_path / "p"))
+    status, printed = bench_cli("plot", "--run", str(run), "--out", str(tmp_path / "p"))
     assert status == 0 and "throughput" in printed
 
 
@@ -178,9 +167,9 @@ def test_reference_twin_of_a_folded_model_is_exact() -> None:
     assert torch.allclose(ours, theirs, atol=1e-6)
 
 
-def test_bitrate_suite_nominal_and_measured(tmp_path) -> None:
+def test_bitrate_suite_nominal_and_measured(bench_cli, tmp_path) -> None:
     run = tmp_path / "bitrate"
-    status, printed = bench("run", "--suite", "bitrate", "--model", "SD-Codec=sdcodec-tiny", "--limit", "2",
+    status, printed = bench_cli("run", "--suite", "bitrate", "--model", "SD-Codec=sdcodec-tiny", "--limit", "2",
                             "--out", str(run))
     assert status == 0
     frame = pd.read_csv(run / "bitrate.csv")

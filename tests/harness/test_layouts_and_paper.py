@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import io
 import shutil
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bench.cli import main
 from bench.results.paper import paper_summary
 from bench.results.paths import REPO_ROOT, paper_dir, reference_dir, runs_dir
 from bench.results.store import RunStore
@@ -26,13 +24,6 @@ TRACKS = ("speech", "music", "sfx")
 #: The tiny ablation labels: two of them are the paper's variants, the shared-codebook ones not.
 ABLATION_LABELS = ("SD-Codec", "+ shared codebook (S=1 of 4)", "+ shared codebook (S=3 of 4)",
                    "+ separation enhance", "+ initialization from DAC")
-
-
-def bench(*argv: str) -> tuple[int, str]:
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        status = main(list(argv))
-    return status, buffer.getvalue()
 
 
 def eval_rows(models, n_clips: int = 3, seed: int = 0, tasks=("resynthesis", "separation")) -> pd.DataFrame:
@@ -87,23 +78,23 @@ def test_ood_headers_name_input_source_and_branch() -> None:
 
 # -- layouts the suites name ---------------------------------------------------------------------
 
-def test_bench_table_renders_the_layouts_of_the_runs_suite(tmp_path) -> None:
+def test_bench_table_renders_the_layouts_of_the_runs_suite(bench_cli, tmp_path) -> None:
     rows = eval_rows(["SD-Codec", "+ separation enhance"])
     ablation = make_run(tmp_path / "abl", "ablation-separation-enhance", rows)
-    status, text = bench("table", "--run", str(ablation))
+    status, text = bench_cli("table", "--run", str(ablation))
     assert status == 0
     assert "Ablations" in text and "Resynthesis (" not in text and "Separation (" not in text
     # a resynthesis + separation run of another suite keeps its own layouts; ablation on request
     plain = make_run(tmp_path / "res", "resynthesis", rows[rows.task == "resynthesis"])
-    status, text = bench("table", "--run", str(plain))
+    status, text = bench_cli("table", "--run", str(plain))
     assert status == 0 and "Resynthesis (" in text and "Ablations" not in text
-    status, text = bench("table", "--run", str(ablation), "--layout", "ablation", "--format", "csv")
+    status, text = bench_cli("table", "--run", str(ablation), "--layout", "ablation", "--format", "csv")
     assert status == 0 and set(pd.read_csv(io.StringIO(text))["table"]) == {"ablation"}
 
 
-def test_a_layout_with_no_rows_is_an_error(tmp_path, capsys) -> None:
+def test_a_layout_with_no_rows_is_an_error(bench_cli, tmp_path, capsys) -> None:
     run = make_run(tmp_path / "res", "resynthesis", eval_rows(["SD-Codec"], tasks=("resynthesis",)))
-    assert bench("table", "--run", str(run), "--layout", "ood-coding")[0] == 2
+    assert bench_cli("table", "--run", str(run), "--layout", "ood-coding")[0] == 2
     assert "no rows for the ood-coding layout" in capsys.readouterr().err
 
 
@@ -192,14 +183,14 @@ def test_model_specs_split_where_a_checkpoint_follows(tmp_path) -> None:
 
 # -- where the paper's numbers come from ----------------------------------------------------------
 
-def test_paper_numbers_resolve_from_the_repository_when_results_move(tmp_path, monkeypatch) -> None:
+def test_paper_numbers_resolve_from_the_repository_when_results_move(bench_cli, tmp_path, monkeypatch) -> None:
     run = make_run(tmp_path / "run", "resynthesis", eval_rows(["SD-Codec"], tasks=("resynthesis",)))
     moved = tmp_path / "elsewhere"
     monkeypatch.setenv("SDBENCH_RESULTS", str(moved))
     assert runs_dir() == moved / "runs"  # runs move ...
     assert paper_dir() == REPO_ROOT / "results" / "paper"  # ... the shipped data do not
     assert reference_dir() == REPO_ROOT / "results" / "reference"
-    status, text = bench("table", "--run", str(run), "--paper", "--format", "csv")
+    status, text = bench_cli("table", "--run", str(run), "--paper", "--format", "csv")
     assert status == 0
     table = pd.read_csv(io.StringIO(text))
     paper = table[table.kind == "paper"]
@@ -210,7 +201,7 @@ def test_paper_numbers_resolve_from_the_repository_when_results_move(tmp_path, m
     assert hit["mean"].item() == mix["si_sdr_mean"].item()
 
 
-def test_missing_paper_file_is_a_one_line_error(tmp_path, monkeypatch, capsys) -> None:
+def test_missing_paper_file_is_a_one_line_error(bench_cli, tmp_path, monkeypatch, capsys) -> None:
     from bench.results import paths
 
     run = make_run(tmp_path / "run", "resynthesis", eval_rows(["SD-Codec"], tasks=("resynthesis",)))
@@ -218,22 +209,22 @@ def test_missing_paper_file_is_a_one_line_error(tmp_path, monkeypatch, capsys) -
     shutil.copytree(REPO_ROOT / "results" / "paper", fake_repo / "results" / "paper")
     (fake_repo / "results" / "paper" / "separation.csv").unlink()
     monkeypatch.setattr(paths, "REPO_ROOT", fake_repo)
-    status, _ = bench("table", "--run", str(run), "--paper")
+    status, _ = bench_cli("table", "--run", str(run), "--paper")
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1 and "Traceback" not in err
     assert str(fake_repo / "results" / "paper" / "separation.csv") in err
     # without --paper the table needs no paper file
-    assert bench("table", "--run", str(run))[0] == 0
+    assert bench_cli("table", "--run", str(run))[0] == 0
 
 
 # -- protocols -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("protocol, paper, noted", [("corrected", True, True), ("authors", True, False),
                                                     ("corrected", False, False)])
-def test_cross_protocol_comparison_is_noted(tmp_path, capsys, protocol, paper, noted) -> None:
+def test_cross_protocol_comparison_is_noted(bench_cli, tmp_path, capsys, protocol, paper, noted) -> None:
     run = make_run(tmp_path / "run", "resynthesis", eval_rows(["SD-Codec"], tasks=("resynthesis",)), protocol)
-    status, text = bench("table", "--run", str(run), *(["--paper"] if paper else []))
+    status, text = bench_cli("table", "--run", str(run), *(["--paper"] if paper else []))
     assert status == 0
     notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
     if noted:
@@ -244,9 +235,9 @@ def test_cross_protocol_comparison_is_noted(tmp_path, capsys, protocol, paper, n
     assert "note:" not in text  # the table itself stays a clean table
 
 
-def test_csv_of_an_ablation_run_has_no_doubled_method_name(tmp_path) -> None:
+def test_csv_of_an_ablation_run_has_no_doubled_method_name(bench_cli, tmp_path) -> None:
     run = make_run(tmp_path / "abl", "ablation-init-dac", eval_rows(["SD-Codec", "+ initialization from DAC"]))
-    status, text = bench("table", "--run", str(run), "--layout", "ablation", "--paper")
+    status, text = bench_cli("table", "--run", str(run), "--layout", "ablation", "--paper")
     assert status == 0
     assert "SD-Codec SD-Codec" not in text
     assert "| SD-Codec (paper) |" in text and "| + initialization from DAC (paper) |" in text

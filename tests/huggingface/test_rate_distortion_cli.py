@@ -3,25 +3,15 @@ Hugging Face codec saved locally: the table, the figure, and a re-run that compu
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stdout
 
 import pandas as pd
 
-from bench.cli import main
 from bench.results.store import RunStore
 
 from .tiny import build
 
 
-def bench(*argv: str) -> tuple[int, str]:
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        status = main(list(argv))
-    return status, buffer.getvalue()
-
-
-def test_rate_distortion_from_the_cli_with_a_local_hf_codec(tmp_path):
+def test_rate_distortion_from_the_cli_with_a_local_hf_codec(bench_cli, tmp_path):
     """A 24 kHz EnCodec (resampled from and to 16 kHz) with a hop of 64 samples: 375 frames/s
     x 4 bits = 1.5 kbps per quantizer."""
     import transformers
@@ -33,7 +23,7 @@ def test_rate_distortion_from_the_cli_with_a_local_hf_codec(tmp_path):
     argv = ["run", "--suite", "rate-distortion", "--model", "DAC=dac-tiny",
             "--model", f"EnCodec=hf:{tmp_path / 'encodec'}", "--split", "val", "--limit", "1",
             "--metrics", "si_sdr", "--n-quantizers", "1,2", "--out", str(out)]
-    status, printed = bench(*argv)
+    status, printed = bench_cli(*argv)
     assert status == 0
     assert "| DAC (n_q=1) | 6.4 |" in printed and "| EnCodec (n_q=2) | 3 |" in printed, printed
     assert (out / "plots" / "rate-distortion.png").is_file() and (out / "plots" / "rate-distortion.pdf").is_file()
@@ -45,7 +35,7 @@ def test_rate_distortion_from_the_cli_with_a_local_hf_codec(tmp_path):
     assert encodec["source"] == "hf" and encodec["sample_rate"] == 24_000 and encodec["resampled"]
     assert [p["kbps"] for p in encodec["operating_points"]] == [1.5, 3.0, 4.5]
     # the same command again resumes into the folder: every unit found done, none computed
-    status, printed = bench(*argv)
+    status, printed = bench_cli(*argv)
     assert status == 0
     last = RunStore(out).read_manifest()["profiles"][-1]
     assert last["units"] == 0 and last["units_already_done"] == 4
