@@ -45,14 +45,15 @@ def write_run(folder, rows: pd.DataFrame, suite: str = "resynthesis"):
 
 
 def two_model_rows(shift: float, seed: int = 7, tracks: int = 40, models=("A", "B"),
-                   metrics=("si_sdr", "visqol")) -> pd.DataFrame:
-    """Rows of two models on the same clips (speech and music resynthesis): B = A + ``shift`` +
-    noise (sd 0.3) on every metric."""
+                   metrics=("si_sdr", "visqol"), noise: float = 0.3,
+                   sources=("speech", "music")) -> pd.DataFrame:
+    """Rows of two models on the same clips (resynthesis of each of ``sources``): B = A +
+    ``shift`` + noise (sd ``noise``) on every metric."""
     values, _, clips = clustered_values(seed=seed, tracks=tracks)
     rng = np.random.default_rng(seed + 1)
     parts = []
-    for track in ("speech", "music"):
-        b = values + shift + rng.normal(0, 0.3, values.size)
+    for track in sources:
+        b = values + shift + rng.normal(0, noise, values.size)
         parts += [model_rows(models[0], clips, {m: values for m in metrics}, track=track),
                   model_rows(models[1], clips, {m: b for m in metrics}, track=track)]
     return pd.concat(parts, ignore_index=True)

@@ -13,7 +13,7 @@ from bench.stats.bootstrap import BootstrapSettings
 from bench.stats.comparisons import Contender, compare, pair_clips
 from bench.stats.multiple import holm
 from bench.stats.paired import signed_rank
-from stats.clustered import clustered_values, model_rows
+from stats.clustered import clustered_values, model_rows, two_model_rows
 
 SETTINGS = BootstrapSettings(resamples=2000)
 
@@ -41,11 +41,8 @@ def test_signed_rank_against_hand_computed_example() -> None:
 
 
 def _two_models(shift: float, noise: float, seed: int = 7, tracks: int = 80):
-    values, _, clips = clustered_values(seed=seed, tracks=tracks)
-    rng = np.random.default_rng(seed + 1)
-    b = values + shift + rng.normal(0, noise, values.size)
-    return (Contender("A", model_rows("A", clips, {"si_sdr": values, "mel_distance": values})),
-            Contender("B", model_rows("B", clips, {"si_sdr": b, "mel_distance": b})))
+    rows = two_model_rows(shift, seed, tracks, metrics=("si_sdr", "mel_distance"), noise=noise, sources=("speech",))
+    return tuple(Contender(m, rows[rows["model"] == m].reset_index(drop=True)) for m in ("A", "B"))
 
 
 def test_model_against_itself_with_tiny_noise_is_not_significant() -> None:
