@@ -231,10 +231,6 @@ class EvalModel:
         model_audio = self._in(audio)
         return _guarded(self.spec, "encode_codes", lambda: self.impl.encode_codes(model_audio))
 
-    def code_through(self, audio: Tensor, track: str) -> Tensor:
-        """``audio`` coded through ``track``'s branch alone (the out-of-domain coding matrix)."""
-        return self.resynthesize_many([(audio, track)])[0]
-
     def probe(self, tasks: Iterable[str]) -> None:
         """Makes each call ``tasks`` need once on a short seeded signal and checks the outputs
         (finite included): a contract violation or an exception is one line naming the spec,
